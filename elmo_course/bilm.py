@@ -1,0 +1,213 @@
+"""The ELMo bidirectional language model (biLM) in plain TensorFlow.
+
+One ``tf.Module`` holding ``tf.Variable``s, no Keras inside, so that the same object serves the
+embedder, the trainer, the Keras layers and the TF-Hub export. The computation follows bilm-tf,
+whose weights it reads (see ``weights.py`` for the names and shapes):
+
+1. Character CNN (Kim et al. 2016): each token's 50 character ids are embedded, convolved with
+   filters of several widths, max-pooled over the characters and passed through the activation.
+2. Highway layers mix the filter outputs: ``g * relu(x W_t + b_t) + (1 - g) * x`` with the carry
+   gate ``g = sigmoid(x W_c + b_c)``, then a linear projection to ``projection_dim`` (P).
+   This is layer 0 of ELMo: a context-free vector per token.
+3. Two directions (forward reads left to right, backward right to left), each a stack of LSTMs with
+   a projection (TF's ``LSTMCell(num_proj=P)``: H memory cells, P outputs, cell and projection
+   clipping, forget-gate bias +1). Layer 2's output adds its input (the skip connection).
+
+Shapes: ``char_ids`` is (batch_size, timesteps, 50) int32, 0 where there is no token;
+``lengths`` is (batch_size,). ``<S>`` and ``</S>`` are added inside and removed from the outputs.
+"""
+import numpy as np
+import tensorflow as tf
+
+from .chars import BOS_IDS, EOS_IDS, MAX_CHARS
+from .weights import expected_shapes, lstm_prefix
+
+FORGET_BIAS = 1.0  # TF's LSTMCell adds it to the forget gate; it is not stored in the weights
+
+
+def random_weights(options, seed=0):
+    """Initial weights for training, drawn as bilm-tf draws them (same scales, same biases)."""
+    rng = np.random.default_rng(seed)
+    weights = {}
+    for name, shape in expected_shapes(options).items():
+        if name == "char_embed":
+            value = rng.uniform(-1.0, 1.0, shape)
+        elif name.startswith("CNN/W_cnn"):
+            _, width, char_dim, _ = shape
+            value = rng.normal(0.0, np.sqrt(1.0 / (width * char_dim)), shape)
+        elif name.endswith("b_carry"):
+            value = np.full(shape, -2.0)  # start the highway gates mostly closed (carry the input)
+        elif name.endswith(("W_carry", "W_transform", "W_proj")):
+            value = rng.normal(0.0, np.sqrt(1.0 / shape[0]), shape)
+        elif name.endswith(("W_0", "W_P_0")):
+            limit = np.sqrt(6.0 / (shape[0] + shape[1]))  # glorot uniform, TF's default
+            value = rng.uniform(-limit, limit, shape)
+        else:  # biases
+            value = np.zeros(shape)
+        weights[name] = value.astype(np.float32)
+    return weights
+
+
+class BiLM(tf.Module):
+    """The biLM: ``options`` as in options.json, ``weights`` as from ``weights.read_weights``.
+
+    Without ``weights`` the model starts from ``random_weights(options, seed)``.
+    Variables are named ``bilm/<hdf5 dataset name>``, as in the TF-Hub ELMo module.
+    """
+
+    def __init__(self, options, weights=None, seed=0, trainable=True):
+        super().__init__(name="bilm")
+        self.options = options
+        cnn, lstm = options["char_cnn"], options["lstm"]
+        self.filters = [tuple(f) for f in cnn["filters"]]
+        self.n_highway = cnn["n_highway"]
+        self.activation = {"relu": tf.nn.relu, "tanh": tf.nn.tanh}[cnn["activation"]]
+        self.n_layers = lstm["n_layers"]
+        self.hidden_dim = lstm["dim"]
+        self.projection_dim = lstm["projection_dim"]
+        self.cell_clip = lstm.get("cell_clip")
+        self.proj_clip = lstm.get("proj_clip")
+        self.use_skip_connections = lstm.get("use_skip_connections", False)
+        if weights is None:
+            weights = random_weights(options, seed)
+        self.weights = {
+            name: tf.Variable(weights[name], trainable=trainable, name=f"bilm/{name}")
+            for name in expected_shapes(options)
+        }
+
+    @property
+    def output_dim(self):
+        """Size of an ELMo vector: forward and backward halves, 2 * projection_dim."""
+        return 2 * self.projection_dim
+
+    # ---- layer 0: characters -> context-free token vectors ---------------------------------
+    def token_embedding(self, char_ids):
+        """(..., 50) int32 character ids -> (..., P) token vectors (zeros where ids are all 0)."""
+        leading_shape = tf.shape(char_ids)[:-1]
+        flat_ids = tf.reshape(char_ids, [-1, MAX_CHARS])
+        table = self.weights["char_embed"]
+        # id 0 (no token) has no row in the table: shift down and zero it afterwards
+        chars = tf.gather(table, tf.maximum(flat_ids - 1, 0))
+        chars = chars * tf.cast(flat_ids > 0, chars.dtype)[:, :, None]
+        pooled = []
+        for i, _ in enumerate(self.filters):
+            kernel = self.weights[f"CNN/W_cnn_{i}"][0]  # (width, char_dim, n_filters)
+            conv = tf.nn.conv1d(chars, kernel, stride=1, padding="VALID") + self.weights[f"CNN/b_cnn_{i}"]
+            pooled.append(self.activation(tf.reduce_max(conv, axis=1)))
+        tokens = tf.concat(pooled, axis=-1)
+        for k in range(self.n_highway):
+            w = lambda part: self.weights[f"CNN_high_{k}/{part}"]  # noqa: E731
+            carry = tf.sigmoid(tokens @ w("W_carry") + w("b_carry"))
+            transform = tf.nn.relu(tokens @ w("W_transform") + w("b_transform"))
+            tokens = carry * transform + (1.0 - carry) * tokens
+        if "CNN_proj/W_proj" in self.weights:
+            tokens = tokens @ self.weights["CNN_proj/W_proj"] + self.weights["CNN_proj/b_proj"]
+        is_token = tf.cast(tf.reduce_any(flat_ids > 0, axis=-1), tokens.dtype)[:, None]
+        tokens = tokens * is_token
+        return tf.reshape(tokens, tf.concat([leading_shape, [self.projection_dim]], axis=0))
+
+    # ---- layers 1..L: the LSTMs -------------------------------------------------------------
+    def _lstm(self, inputs, mask, direction, layer, state):
+        """Run one LSTM layer over time. inputs (B, T, D), mask (B, T); state = (h, c) at t=0.
+
+        Returns outputs (B, T, P), zero where mask is 0, and the state after each sequence's
+        last real step (padding steps leave the state unchanged).
+        """
+        prefix = lstm_prefix(direction, layer)
+        kernel, bias, projection = (self.weights[f"{prefix}/{n}"] for n in ("W_0", "B", "W_P_0"))
+        input_dim = inputs.shape[-1]
+        input_kernel, recurrent_kernel = kernel[:input_dim], kernel[input_dim:]
+        # the input half of every gate, for all time steps, as one matrix product
+        gate_inputs = tf.einsum("btd,dg->tbg", inputs, input_kernel) + bias
+        step_mask = tf.transpose(mask)[:, :, None]  # (T, B, 1)
+
+        def step(carried, step_inputs):
+            h, c, _ = carried
+            gates_in, keep = step_inputs
+            gates = gates_in + h @ recurrent_kernel
+            i, j, f, o = tf.split(gates, 4, axis=1)  # TF's LSTMCell order
+            new_c = tf.sigmoid(f + FORGET_BIAS) * c + tf.sigmoid(i) * tf.tanh(j)
+            if self.cell_clip:
+                new_c = tf.clip_by_value(new_c, -self.cell_clip, self.cell_clip)
+            new_h = (tf.sigmoid(o) * tf.tanh(new_c)) @ projection
+            if self.proj_clip:
+                new_h = tf.clip_by_value(new_h, -self.proj_clip, self.proj_clip)
+            h = keep * new_h + (1.0 - keep) * h
+            c = keep * new_c + (1.0 - keep) * c
+            return h, c, new_h * keep
+
+        h0, c0 = state
+        first = (h0, c0, tf.zeros_like(h0))
+        h_seq, c_seq, outputs = tf.scan(step, (gate_inputs, step_mask), initializer=first)
+        return tf.transpose(outputs, [1, 0, 2]), (h_seq[-1], c_seq[-1])
+
+    def zero_state(self, batch_size):
+        """LSTM state for a fresh start: [direction][layer] = (h (B, P), c (B, H)) zeros."""
+        return [
+            [
+                (tf.zeros([batch_size, self.projection_dim]), tf.zeros([batch_size, self.hidden_dim]))
+                for _ in range(self.n_layers)
+            ]
+            for _ in range(2)
+        ]
+
+    def lstm_stack(self, token_vectors, lengths, state, dropout=0.0):
+        """Both directions, all layers. token_vectors (B, T, P) already hold <S>/</S>.
+
+        Returns the per-layer outputs [(B, T, 2P)] (forward half first) and the final state.
+        ``dropout`` (training only) drops each layer's inputs, as bilm-tf's DropoutWrapper does.
+        """
+        mask = tf.sequence_mask(lengths, tf.shape(token_vectors)[1], dtype=token_vectors.dtype)
+        layer_outputs, final_state = [], [[], []]
+        halves = {}
+        for direction in (0, 1):
+            # the backward LM reads each sequence reversed; padding stays at the end
+            inputs = token_vectors if direction == 0 else tf.reverse_sequence(token_vectors, lengths, 1, 0)
+            for layer in range(self.n_layers):
+                if dropout:
+                    inputs = tf.nn.dropout(inputs, rate=dropout)
+                outputs, last = self._lstm(inputs, mask, direction, layer, state[direction][layer])
+                if self.use_skip_connections and layer > 0:
+                    outputs = outputs + inputs
+                final_state[direction].append(last)
+                halves[direction, layer] = outputs
+                inputs = outputs
+        for layer in range(self.n_layers):
+            backward = tf.reverse_sequence(halves[1, layer], lengths, 1, 0)
+            layer_outputs.append(tf.concat([halves[0, layer], backward], axis=-1))
+        return layer_outputs, final_state
+
+    # ---- the whole model ----------------------------------------------------------------------
+    def add_boundaries(self, char_ids, lengths):
+        """(B, T, 50) ids -> (B, T + 2, 50) with <S> first and </S> after each sentence's last token."""
+        batch_size = tf.shape(char_ids)[0]
+        bos = tf.tile(tf.constant(BOS_IDS)[None, None, :], [batch_size, 1, 1])
+        padded = tf.concat([bos, char_ids, tf.zeros_like(bos)], axis=1)
+        positions = tf.range(tf.shape(padded)[1])[None, :]
+        is_eos = tf.equal(positions, lengths[:, None] + 1)[:, :, None]
+        return tf.where(is_eos, tf.constant(EOS_IDS)[None, None, :], padded)
+
+    def __call__(self, char_ids, lengths, state=None, dropout=0.0):
+        """Run the biLM on sentences without boundary tokens.
+
+        Returns a dict: ``token_embedding`` (B, T, P) and ``lstm_outputs`` [(B, T, 2P)] per layer,
+        zero beyond each length, and ``state``, the LSTM state to carry into a next batch.
+        """
+        char_ids = tf.convert_to_tensor(char_ids, tf.int32)
+        lengths = tf.convert_to_tensor(lengths, tf.int32)
+        if state is None:
+            state = self.zero_state(tf.shape(char_ids)[0])
+        with_boundaries = self.add_boundaries(char_ids, lengths)
+        token_vectors = self.token_embedding(with_boundaries)
+        layer_outputs, final_state = self.lstm_stack(token_vectors, lengths + 2, state, dropout)
+        timesteps = tf.shape(char_ids)[1]
+        mask = tf.sequence_mask(lengths, timesteps, dtype=token_vectors.dtype)[:, :, None]
+
+        def strip(x):  # drop <S> and </S>, zero the padding
+            return x[:, 1 : timesteps + 1] * mask
+
+        return {
+            "token_embedding": strip(token_vectors),
+            "lstm_outputs": [strip(x) for x in layer_outputs],
+            "state": final_state,
+        }

@@ -1,0 +1,229 @@
+"""``Elmo``: the object learners call to turn tokenized sentences into ELMo vectors.
+
+It wraps a ``BiLM`` with the conveniences of AllenNLP's old ``ElmoEmbedder`` (numpy in and out,
+batching by length, an hdf5 cache of a whole file) and the TF-Hub output dict.
+
+Every ``embed_*`` method returns, per sentence, a float32 array of shape (3, T, 2 * P): layer 0 is
+the context-free token vector (P values, written twice so that all layers have the same size,
+as AllenNLP does), layers 1 and 2 are the two biLSTM layers (forward half, then backward half).
+
+By default the model is stateless: each batch starts from a zero LSTM state, so a sentence gets
+the same vectors whatever else is in its batch and whatever ran before. ``stateful=True`` carries
+the state from batch to batch per batch row, as bilm-tf and AllenNLP do (see lesson 05).
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from .bilm import BiLM
+from .chars import MAX_CHARS, batch_to_ids, check_sentences
+from .weights import read_options, read_weights
+
+
+class Elmo:
+    """A loaded ELMo model. Build it with ``elmo_course.load_elmo``."""
+
+    def __init__(self, bilm, name="elmo", stateful=False):
+        self.bilm = bilm
+        self.name = name
+        self.stateful = stateful
+        self._state = None
+        dims = (bilm.projection_dim, bilm.hidden_dim)
+        state_spec = [
+            [tuple(tf.TensorSpec([None, d], tf.float32) for d in dims) for _ in range(bilm.n_layers)]
+            for _ in range(2)
+        ]
+        self._forward = tf.function(
+            self._layers_and_state,
+            input_signature=[
+                tf.TensorSpec([None, None, MAX_CHARS], tf.int32),
+                tf.TensorSpec([None], tf.int32),
+                state_spec,
+            ],
+        )
+
+    @classmethod
+    def from_files(cls, options_file, weight_file, name=None, stateful=False):
+        options = read_options(options_file)
+        bilm = BiLM(options, read_weights(weight_file, options), trainable=False)
+        return cls(bilm, name=name or Path(weight_file).stem, stateful=stateful)
+
+    def __repr__(self):
+        return (
+            f"Elmo({self.name!r}: {self.bilm.n_layers} x LSTM {self.bilm.hidden_dim} units, "
+            f"{self.bilm.projection_dim}-d projections, output dim {self.output_dim}, "
+            f"{'stateful' if self.stateful else 'stateless'})"
+        )
+
+    @property
+    def output_dim(self):
+        return self.bilm.output_dim
+
+    @property
+    def num_layers(self):
+        return self.bilm.n_layers + 1
+
+    def reset_states(self):
+        """Forget the carried LSTM state (only matters when ``stateful=True``)."""
+        self._state = None
+
+    # ---- core -------------------------------------------------------------------------------
+    def _layers_and_state(self, char_ids, lengths, state):
+        out = self.bilm(char_ids, lengths, state)
+        token = out["token_embedding"]
+        layers = tf.stack([tf.concat([token, token], axis=-1)] + out["lstm_outputs"], axis=1)
+        return layers, out["state"]
+
+    def _initial_state(self, batch_size):
+        if not self.stateful or self._state is None:
+            return self.bilm.zero_state(batch_size)
+        # a carried state belongs to batch rows: keep the rows that exist, start new rows at zero
+        def fit(x):
+            rows = x[:batch_size]
+            missing = batch_size - rows.shape[0]
+            return tf.concat([rows, tf.zeros([missing, x.shape[1]])], 0) if missing > 0 else rows
+
+        return [[(fit(h), fit(c)) for h, c in direction] for direction in self._state]
+
+    def _run_ids(self, char_ids, lengths):
+        """(B, T, 50) ids and (B,) lengths -> np.float32 (B, 3, T, 2P), zero beyond each length."""
+        layers, state = self._forward(
+            tf.constant(char_ids, tf.int32), tf.constant(lengths, tf.int32), self._initial_state(len(lengths))
+        )
+        if self.stateful:
+            self._state = state
+        return layers.numpy()
+
+    # ---- the embedding API ------------------------------------------------------------------
+    def embed_batch(self, sentences):
+        """One forward pass over exactly these sentences: a list of (3, T_i, 2P) arrays."""
+        sentences = list(sentences)
+        check_sentences(sentences)
+        if not sentences:
+            return []
+        lengths = np.array([len(s) for s in sentences], dtype=np.int32)
+        layers = self._run_ids(batch_to_ids(sentences), lengths)
+        return [layers[i, :, :n] for i, n in enumerate(lengths)]
+
+    def embed_sentence(self, sentence):
+        """ELMo vectors of one tokenized sentence: np.float32 (3, T, 2P)."""
+        return self.embed_batch([sentence])[0]
+
+    def embed_sentences(self, sentences, batch_size=64, progress=None):
+        """Yield (3, T_i, 2P) per sentence, in input order.
+
+        Stateless models sort sentences by length inside chunks of 32 batches, so that a batch
+        holds similar lengths and little padding. A stateful model runs the batches in input
+        order, because there the batching decides which state each sentence inherits.
+        ``progress``: show a tqdm bar (default: only for more than 20 batches).
+        """
+        sentences = list(sentences)
+        check_sentences(sentences)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        total_batches = -(-len(sentences) // batch_size)
+        show = total_batches > 20 if progress is None else progress
+        bar = tqdm(total=len(sentences), desc="ELMo", unit="sent", disable=not show)
+        chunk = batch_size if self.stateful else 32 * batch_size
+        for start in range(0, len(sentences), chunk):
+            indices = list(range(start, min(start + chunk, len(sentences))))
+            if not self.stateful:
+                indices.sort(key=lambda i: len(sentences[i]))
+            results = {}
+            for b in range(0, len(indices), batch_size):
+                batch = indices[b : b + batch_size]
+                for i, vectors in zip(batch, self.embed_batch([sentences[i] for i in batch])):
+                    results[i] = vectors
+                bar.update(len(batch))
+            for i in sorted(results):
+                yield results[i]
+        bar.close()
+
+    def embed_file(self, input_file, output_file, batch_size=64, progress=None):
+        """Embed a text file (one whitespace-tokenized sentence per line) into hdf5.
+
+        The layout is that of AllenNLP's ``elmo`` command with ``--all``: dataset ``str(i)`` of
+        shape (3, T_i, 2P) for line i, and ``sentence_to_index``, a JSON map from each sentence's
+        text to its line number. The file is written under a temporary name and renamed at the
+        end, so an interrupted run leaves no half-written output. If the output exists and holds
+        exactly these sentences it is kept as it is (the cache is already complete).
+        """
+        input_file, output_file = Path(input_file), Path(output_file)
+        if not input_file.is_file():
+            raise FileNotFoundError(f"input file not found: {input_file}")
+        lines = [line.strip() for line in input_file.read_text(encoding="utf-8").splitlines()]
+        blank = [n + 1 for n, line in enumerate(lines) if not line]
+        if blank:
+            raise ValueError(f"{input_file} has empty lines (line {blank[0]}): one sentence per line, please")
+        index = {line: str(i) for i, line in enumerate(lines)}
+        if output_file.is_file() and _cache_holds(output_file, index):
+            return output_file
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(suffix=".tmp.hdf5", dir=output_file.parent)
+        os.close(handle)
+        try:
+            with h5py.File(temporary, "w") as fout:
+                vectors = self.embed_sentences([line.split() for line in lines], batch_size, progress)
+                for i, layers in enumerate(vectors):
+                    fout.create_dataset(str(i), data=layers)
+                fout.create_dataset("sentence_to_index", data=[json.dumps(index)])
+            os.replace(temporary, output_file)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return output_file
+
+    # ---- the TF-Hub interface -----------------------------------------------------------------
+    def __call__(self, tokens, sequence_len):
+        """TF-Hub ``tokens`` signature: string tokens (B, T) padded with "", lengths (B,).
+
+        Returns the dict of ``google/elmo/3``: ``word_emb`` (B, T, P), ``lstm_outputs1`` and
+        ``lstm_outputs2`` (B, T, 2P), ``elmo`` (B, T, 2P; equal layer weights, scale 1, as the
+        TF-Hub module starts) and ``default`` (B, 2P), the mean of ``elmo`` over real tokens.
+        """
+        tokens = np.asarray(tokens, dtype=object)
+        sequence_len = np.asarray(sequence_len)
+        if tokens.ndim != 2:
+            raise ValueError(f"tokens must be a 2-D batch (batch_size, max_len), got shape {tokens.shape}")
+        if sequence_len.shape != (tokens.shape[0],) or not np.issubdtype(sequence_len.dtype, np.integer):
+            raise ValueError(
+                f"sequence_len must be integers of shape ({tokens.shape[0]},), got {sequence_len.dtype} "
+                f"of shape {sequence_len.shape}"
+            )
+        if (sequence_len < 1).any() or (sequence_len > tokens.shape[1]).any():
+            raise ValueError(
+                f"every sequence_len must be between 1 and the tokens' width {tokens.shape[1]}, "
+                f"got {sequence_len.tolist()}"
+            )
+        sentences = [
+            [t.decode() if isinstance(t, bytes) else t for t in row[:n]] for row, n in zip(tokens, sequence_len)
+        ]
+        check_sentences(sentences)
+        layers = self._run_ids(batch_to_ids(sentences), sequence_len.astype(np.int32))
+        width = tokens.shape[1]
+        layers = np.pad(layers, [(0, 0), (0, 0), (0, width - layers.shape[2]), (0, 0)])
+        mask = (np.arange(width)[None, :] < sequence_len[:, None]).astype(np.float32)
+        elmo = layers.mean(axis=1)
+        return {
+            "word_emb": layers[:, 0, :, : self.bilm.projection_dim],
+            "lstm_outputs1": layers[:, 1],
+            "lstm_outputs2": layers[:, 2],
+            "elmo": elmo,
+            "default": (elmo * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True),
+        }
+
+
+def _cache_holds(path, index):
+    try:
+        with h5py.File(path, "r") as fin:
+            stored = fin["sentence_to_index"][0]
+            stored = json.loads(stored.decode() if isinstance(stored, bytes) else stored)
+            return stored == index and all(key in fin for key in index.values())
+    except (OSError, KeyError, ValueError):
+        return False
