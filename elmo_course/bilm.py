@@ -151,31 +151,40 @@ class BiLM(tf.Module):
             for _ in range(2)
         ]
 
-    def lstm_stack(self, token_vectors, lengths, state, dropout=0.0):
+    def run_direction(self, inputs, mask, direction, state, dropout=0.0):
+        """All LSTM layers of one direction over inputs already in that direction's reading order.
+
+        inputs (B, T, P), mask (B, T); state = [(h, c) per layer]. Returns the per-layer outputs
+        [(B, T, P)] and the state after the last real step. ``dropout`` (training only) drops each
+        layer's inputs, as bilm-tf's DropoutWrapper does; the skip connection adds the dropped input.
+        """
+        layer_outputs, final_state = [], []
+        for layer in range(self.n_layers):
+            if dropout:
+                inputs = tf.nn.dropout(inputs, rate=dropout)
+            outputs, last = self._lstm(inputs, mask, direction, layer, state[layer])
+            if self.use_skip_connections and layer > 0:
+                outputs = outputs + inputs
+            layer_outputs.append(outputs)
+            final_state.append(last)
+            inputs = outputs
+        return layer_outputs, final_state
+
+    def lstm_stack(self, token_vectors, lengths, state):
         """Both directions, all layers. token_vectors (B, T, P) already hold <S>/</S>.
 
         Returns the per-layer outputs [(B, T, 2P)] (forward half first) and the final state.
-        ``dropout`` (training only) drops each layer's inputs, as bilm-tf's DropoutWrapper does.
         """
         mask = tf.sequence_mask(lengths, tf.shape(token_vectors)[1], dtype=token_vectors.dtype)
-        layer_outputs, final_state = [], [[], []]
-        halves = {}
-        for direction in (0, 1):
-            # the backward LM reads each sequence reversed; padding stays at the end
-            inputs = token_vectors if direction == 0 else tf.reverse_sequence(token_vectors, lengths, 1, 0)
-            for layer in range(self.n_layers):
-                if dropout:
-                    inputs = tf.nn.dropout(inputs, rate=dropout)
-                outputs, last = self._lstm(inputs, mask, direction, layer, state[direction][layer])
-                if self.use_skip_connections and layer > 0:
-                    outputs = outputs + inputs
-                final_state[direction].append(last)
-                halves[direction, layer] = outputs
-                inputs = outputs
-        for layer in range(self.n_layers):
-            backward = tf.reverse_sequence(halves[1, layer], lengths, 1, 0)
-            layer_outputs.append(tf.concat([halves[0, layer], backward], axis=-1))
-        return layer_outputs, final_state
+        forward, forward_state = self.run_direction(token_vectors, mask, 0, state[0])
+        # the backward LM reads each sequence reversed; padding stays at the end
+        reversed_vectors = tf.reverse_sequence(token_vectors, lengths, seq_axis=1, batch_axis=0)
+        backward, backward_state = self.run_direction(reversed_vectors, mask, 1, state[1])
+        layer_outputs = [
+            tf.concat([f, tf.reverse_sequence(b, lengths, seq_axis=1, batch_axis=0)], axis=-1)
+            for f, b in zip(forward, backward)
+        ]
+        return layer_outputs, [forward_state, backward_state]
 
     # ---- the whole model ----------------------------------------------------------------------
     def add_boundaries(self, char_ids, lengths):
@@ -187,7 +196,7 @@ class BiLM(tf.Module):
         is_eos = tf.equal(positions, lengths[:, None] + 1)[:, :, None]
         return tf.where(is_eos, tf.constant(EOS_IDS)[None, None, :], padded)
 
-    def __call__(self, char_ids, lengths, state=None, dropout=0.0):
+    def __call__(self, char_ids, lengths, state=None):
         """Run the biLM on sentences without boundary tokens.
 
         Returns a dict: ``token_embedding`` (B, T, P) and ``lstm_outputs`` [(B, T, 2P)] per layer,
@@ -199,7 +208,7 @@ class BiLM(tf.Module):
             state = self.zero_state(tf.shape(char_ids)[0])
         with_boundaries = self.add_boundaries(char_ids, lengths)
         token_vectors = self.token_embedding(with_boundaries)
-        layer_outputs, final_state = self.lstm_stack(token_vectors, lengths + 2, state, dropout)
+        layer_outputs, final_state = self.lstm_stack(token_vectors, lengths + 2, state)
         timesteps = tf.shape(char_ids)[1]
         mask = tf.sequence_mask(lengths, timesteps, dtype=token_vectors.dtype)[:, :, None]
 
