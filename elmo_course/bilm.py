@@ -16,6 +16,8 @@ whose weights it reads (see ``weights.py`` for the names and shapes):
 Shapes: ``char_ids`` is (batch_size, timesteps, 50) int32, 0 where there is no token;
 ``lengths`` is (batch_size,). ``<S>`` and ``</S>`` are added inside and removed from the outputs.
 """
+import json
+
 import numpy as np
 import tensorflow as tf
 
@@ -57,7 +59,8 @@ class BiLM(tf.Module):
 
     def __init__(self, options, weights=None, seed=0, trainable=True):
         super().__init__(name="bilm")
-        self.options = options
+        # kept as text: tf.Module would wrap a dict attribute in a tracking object json cannot write
+        self._options_json = json.dumps(options)
         cnn, lstm = options["char_cnn"], options["lstm"]
         self.filters = [tuple(f) for f in cnn["filters"]]
         self.n_highway = cnn["n_highway"]
@@ -74,6 +77,11 @@ class BiLM(tf.Module):
             name: tf.Variable(weights[name], trainable=trainable, name=f"bilm/{name}")
             for name in expected_shapes(options)
         }
+
+    @property
+    def options(self):
+        """The model's options.json content, as a plain dict."""
+        return json.loads(self._options_json)
 
     @property
     def output_dim(self):

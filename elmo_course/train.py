@@ -1,0 +1,315 @@
+"""Train a biLM the way bilm-tf does, in TF2, and dump it in the format ``load_elmo`` reads.
+
+The algorithm (Peters et al. 2018, section 3.1, as implemented in bilm-tf):
+
+- The corpus is a list of tokenized sentences, each wrapped in ``<S> ... </S>`` and concatenated
+  into ``batch_size`` long streams. The forward LM reads its stream left to right and predicts the
+  next token; the backward LM reads the same stream reversed and predicts the previous token.
+- Windows of ``unroll_steps`` (20) tokens; the LSTM state is carried from one window to the next,
+  so the models see context beyond one window (truncated back-propagation through time).
+- Both directions share the character CNN (``BiLM.token_embedding``) and the softmax; each has its
+  own LSTMs. The loss is the mean of the two directions' cross-entropies, computed with a sampled
+  softmax over the word vocabulary while training (the full softmax is used for perplexity).
+- Dropout on every LSTM layer's input and on the top output, Adagrad (learning rate 0.2,
+  initial accumulator 1.0) and clipping of the global gradient norm at 10, as in bilm-tf.
+
+Inputs are characters (any token can be read); only the predicted targets use the word vocabulary,
+where words rarer than ``min_count`` become ``<UNK>``.
+
+Command line: ``python -m elmo_course.train --help``.
+"""
+import argparse
+import collections
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from .bilm import BiLM
+from .chars import BOS_TOKEN, EOS_TOKEN, token_to_ids
+from .weights import count_parameters, write_options, write_weights
+
+UNK = "<UNK>"
+
+
+def tiny_options(hidden=256, projection=128, n_highway=1,
+                 filters=((1, 32), (2, 32), (3, 64), (4, 64), (5, 64))):
+    """options.json of a small ELMo: same architecture family as the official models."""
+    return {
+        "lstm": {"dim": hidden, "projection_dim": projection, "n_layers": 2, "cell_clip": 3,
+                 "proj_clip": 3, "use_skip_connections": True},
+        "char_cnn": {"embedding": {"dim": 16}, "filters": [list(f) for f in filters],
+                     "n_highway": n_highway, "activation": "relu", "n_characters": 262,
+                     "max_characters_per_token": 50},
+    }
+
+
+class Vocabulary:
+    """Word vocabulary of the softmax: ``<S>``, ``</S>``, ``<UNK>``, then words by frequency."""
+
+    def __init__(self, words):
+        self.words = list(words)
+        self.index = {word: i for i, word in enumerate(self.words)}
+
+    @classmethod
+    def build(cls, sentences, min_count=3, max_size=None):
+        counts = collections.Counter(token for sentence in sentences for token in sentence)
+        frequent = [w for w, c in counts.most_common(max_size) if c >= min_count]
+        return cls([BOS_TOKEN, EOS_TOKEN, UNK] + [w for w in frequent if w not in (BOS_TOKEN, EOS_TOKEN, UNK)])
+
+    @classmethod
+    def load(cls, path):
+        return cls(Path(path).read_text(encoding="utf-8").split("\n")[:-1])
+
+    def save(self, path):
+        Path(path).write_text("".join(w + "\n" for w in self.words), encoding="utf-8")
+
+    def __len__(self):
+        return len(self.words)
+
+    def id_of(self, word):
+        return self.index.get(word, self.index[UNK])
+
+
+class Streams:
+    """The corpus as ``batch_size`` token streams, with character ids and target word ids.
+
+    Each distinct token string is stored once (``type_chars``, ``type_word``); a stream is an
+    array of token-type numbers, so a window costs two small gathers.
+    """
+
+    def __init__(self, sentences, vocab, batch_size, seed=0):
+        order = np.random.default_rng(seed).permutation(len(sentences))
+        types, type_of = [], {}
+        stream = []
+        for i in order:
+            for token in [BOS_TOKEN, *sentences[i], EOS_TOKEN]:
+                if token not in type_of:
+                    type_of[token] = len(types)
+                    types.append(token)
+                stream.append(type_of[token])
+        self.type_chars = np.array([token_to_ids(t) for t in types], dtype=np.int32)
+        self.type_word = np.array([vocab.id_of(t) for t in types], dtype=np.int32)
+        stream = np.array(stream, dtype=np.int32)
+        self.num_tokens = len(stream)
+        per_row = len(stream) // batch_size
+        self.forward = stream[: per_row * batch_size].reshape(batch_size, per_row)
+        self.backward = self.forward[:, ::-1].copy()  # the backward LM reads the text right to left
+
+    def windows(self, unroll_steps):
+        """Yield (char_ids, targets) for both directions: (2, B, unroll, 50) and (2, B, unroll)."""
+        length = self.forward.shape[1]
+        for start in range(0, length - unroll_steps - 1, unroll_steps):
+            types = np.stack([s[:, start : start + unroll_steps + 1] for s in (self.forward, self.backward)])
+            yield self.type_chars[types[:, :, :-1]], self.type_word[types[:, :, 1:]]
+
+    def num_windows(self, unroll_steps):
+        return len(range(0, self.forward.shape[1] - unroll_steps - 1, unroll_steps))
+
+
+class LanguageModelTrainer:
+    """The biLM plus the shared softmax, the optimizer and the training / evaluation steps."""
+
+    def __init__(self, options, vocab, batch_size=64, unroll_steps=20, dropout=0.1,
+                 num_sampled=2048, learning_rate=0.2, clip_norm=10.0, seed=0):
+        tf.random.set_seed(seed)
+        self.vocab = vocab
+        self.batch_size, self.unroll_steps = batch_size, unroll_steps
+        self.dropout, self.num_sampled, self.clip_norm = dropout, num_sampled, clip_norm
+        self.bilm = BiLM(options, seed=seed)
+        projection = options["lstm"]["projection_dim"]
+        scale = 1.0 / math.sqrt(projection)
+        self.softmax_w = tf.Variable(tf.random.normal([len(vocab), projection], stddev=scale, seed=seed),
+                                     name="softmax/W")
+        self.softmax_b = tf.Variable(tf.zeros([len(vocab)]), name="softmax/b")
+        self.optimizer = tf.keras.optimizers.Adagrad(learning_rate, initial_accumulator_value=1.0)
+        self.variables = list(self.bilm.trainable_variables) + [self.softmax_w, self.softmax_b]
+        self.step = tf.Variable(0, dtype=tf.int64, name="step")
+        self.state = self._zero_state()
+        spec = [tf.TensorSpec([2, batch_size, unroll_steps, 50], tf.int32),
+                tf.TensorSpec([2, batch_size, unroll_steps], tf.int32)]
+        state_spec = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), self.state)
+        self._train_step = tf.function(self._train_step_eager, input_signature=spec + [state_spec])
+        self._eval_step = tf.function(self._eval_step_eager, input_signature=spec + [state_spec])
+
+    def _zero_state(self):
+        return [self.bilm.zero_state(self.batch_size)[d] for d in (0, 1)]
+
+    def _top_outputs(self, char_ids, state, dropout):
+        mask = tf.ones([self.batch_size, self.unroll_steps])
+        tops, new_state = [], []
+        for direction in (0, 1):
+            tokens = self.bilm.token_embedding(char_ids[direction])
+            layers, last = self.bilm.run_direction(tokens, mask, direction, state[direction], dropout)
+            top = layers[-1]
+            if dropout:
+                top = tf.nn.dropout(top, rate=dropout)
+            tops.append(tf.reshape(top, [-1, top.shape[-1]]))
+            new_state.append(last)
+        return tops, new_state
+
+    def _train_step_eager(self, char_ids, targets, state):
+        with tf.GradientTape() as tape:
+            tops, new_state = self._top_outputs(char_ids, state, self.dropout)
+            losses = []
+            for direction in (0, 1):
+                labels = tf.reshape(tf.cast(targets[direction], tf.int64), [-1, 1])
+                losses.append(tf.reduce_mean(tf.nn.sampled_softmax_loss(
+                    self.softmax_w, self.softmax_b, labels, tops[direction],
+                    num_sampled=self.num_sampled, num_classes=len(self.vocab))))
+            loss = 0.5 * (losses[0] + losses[1])
+        gradients = tape.gradient(loss, self.variables)
+        gradients, _ = tf.clip_by_global_norm(gradients, self.clip_norm)
+        self.optimizer.apply_gradients(zip(gradients, self.variables))
+        self.step.assign_add(1)
+        return loss, new_state
+
+    def _eval_step_eager(self, char_ids, targets, state):
+        """Summed full-softmax cross-entropy per direction (for perplexity) and the new state."""
+        tops, new_state = self._top_outputs(char_ids, state, 0.0)
+        sums = []
+        for direction in (0, 1):
+            logits = tf.matmul(tops[direction], self.softmax_w, transpose_b=True) + self.softmax_b
+            labels = tf.reshape(targets[direction], [-1])
+            sums.append(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)))
+        return tf.stack(sums), new_state
+
+    def train_epoch(self, streams, max_seconds=None, log_every=50, log=None, every_minutes=None, on_save=None):
+        """One pass over ``streams`` (or until ``max_seconds``); returns the mean training loss.
+
+        ``on_save`` is called every ``every_minutes`` (to checkpoint and dump the model so far).
+        """
+        started, losses = time.time(), []
+        last_save = started
+        windows = streams.windows(self.unroll_steps)
+        bar = tqdm(windows, total=streams.num_windows(self.unroll_steps), desc="train", unit="window")
+        for char_ids, targets in bar:
+            loss, self.state = self._train_step(char_ids, targets, self.state)
+            losses.append(float(loss))
+            if len(losses) % log_every == 0:
+                recent = float(np.mean(losses[-log_every:]))
+                elapsed = time.time() - started
+                tokens_per_s = len(losses) * self.batch_size * self.unroll_steps / elapsed
+                bar.set_postfix(loss=f"{recent:.3f}", tok_s=f"{tokens_per_s:.0f}")
+                if log:
+                    log({"step": int(self.step), "loss": recent, "seconds": elapsed, "tokens_per_s": tokens_per_s})
+            if on_save and every_minutes and time.time() - last_save > every_minutes * 60:
+                on_save()
+                last_save = time.time()
+            if max_seconds and time.time() - started > max_seconds:
+                break
+        bar.close()
+        return float(np.mean(losses)) if losses else float("nan")
+
+    def perplexity(self, streams, max_windows=None):
+        """Forward and backward perplexity (full softmax) over ``streams``, state carried."""
+        state, totals, count = self._zero_state(), np.zeros(2), 0
+        for n, (char_ids, targets) in enumerate(streams.windows(self.unroll_steps)):
+            if max_windows and n >= max_windows:
+                break
+            sums, state = self._eval_step(char_ids, targets, state)
+            totals += sums.numpy()
+            count += targets[0].size
+        return tuple(float(np.exp(t / count)) for t in totals)
+
+    def checkpoint(self, directory):
+        ckpt = tf.train.Checkpoint(bilm=self.bilm, softmax_w=self.softmax_w, softmax_b=self.softmax_b,
+                                   optimizer=self.optimizer, step=self.step)
+        return tf.train.CheckpointManager(ckpt, directory, max_to_keep=2)
+
+    def dump(self, directory):
+        """Write options.json, weights.hdf5 and vocab.txt: a model ``load_elmo(directory)`` reads."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        write_options(self.bilm.options, directory / "options.json")
+        write_weights({name: v.numpy() for name, v in self.bilm.weights.items()}, directory / "weights.hdf5")
+        self.vocab.save(directory / "vocab.txt")
+        return directory
+
+
+def unigram_perplexity(train_sentences, test_streams, vocab):
+    """Perplexity of an add-one unigram model on the forward test stream, for scale."""
+    counts = np.ones(len(vocab))
+    for sentence in train_sentences:
+        for token in [*sentence, EOS_TOKEN]:
+            counts[vocab.id_of(token)] += 1
+    log_probs = np.log(counts / counts.sum())
+    targets = test_streams.type_word[test_streams.forward[:, 1:]]
+    return float(np.exp(-log_probs[targets].mean()))
+
+
+def corpus_sentences(source, n=None):
+    """Tokenized sentences of course-train or course-test IMDB reviews (``source`` = split)."""
+    from .data import load_imdb, split_sentences, tokenize
+
+    reviews = load_imdb(source, n=n)
+    return [tokens for text in reviews["text"] for s in split_sentences(text) if (tokens := tokenize(s))]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("output", help="directory for options.json, weights.hdf5, vocab.txt, the log")
+    parser.add_argument("--hidden", type=int, default=256, help="LSTM memory cells per layer")
+    parser.add_argument("--projection", type=int, default=128, help="LSTM projection size P")
+    parser.add_argument("--reviews", type=int, default=None, help="use only n course-train reviews")
+    parser.add_argument("--test-reviews", type=int, default=500, help="course-test reviews for perplexity")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop training after this long")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--max-vocab", type=int, default=30000)
+    parser.add_argument("--num-sampled", type=int, default=2048)
+    parser.add_argument("--save-every-minutes", type=float, default=10,
+                        help="checkpoint (to resume) and dump the model so far this often")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    log_file = open(output / "train_log.jsonl", "a")
+
+    def log(record):
+        log_file.write(json.dumps(record) + "\n")
+        log_file.flush()
+
+    train_sentences = corpus_sentences("train", args.reviews)
+    test_sentences = corpus_sentences("test", args.test_reviews)
+    vocab = Vocabulary.build(train_sentences, args.min_count, args.max_vocab)
+    options = tiny_options(args.hidden, args.projection)
+    trainer = LanguageModelTrainer(options, vocab, batch_size=args.batch_size,
+                                   num_sampled=min(args.num_sampled, len(vocab) - 1), seed=args.seed)
+    train_streams = Streams(train_sentences, vocab, args.batch_size, seed=args.seed)
+    test_streams = Streams(test_sentences, vocab, args.batch_size, seed=args.seed)
+    log({"train_tokens": train_streams.num_tokens, "test_tokens": test_streams.num_tokens,
+         "vocab": len(vocab), "parameters": count_parameters(options), "options": options})
+    manager = trainer.checkpoint(output / "checkpoints")
+    if manager.latest_checkpoint:
+        manager.checkpoint.restore(manager.latest_checkpoint)
+        print(f"resumed from {manager.latest_checkpoint} at step {int(trainer.step)}")
+    started = time.time()
+    for epoch in range(args.epochs):
+        remaining = None if args.max_minutes is None else args.max_minutes * 60 - (time.time() - started)
+        if remaining is not None and remaining <= 0:
+            break
+        def save():
+            manager.save()
+            trainer.dump(output)
+
+        loss = trainer.train_epoch(train_streams, max_seconds=remaining, log=log,
+                                   every_minutes=args.save_every_minutes, on_save=save)
+        manager.save()
+        log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
+    forward_ppl, backward_ppl = trainer.perplexity(test_streams)
+    summary = {"train_seconds": time.time() - started, "steps": int(trainer.step),
+               "forward_perplexity": forward_ppl, "backward_perplexity": backward_ppl,
+               "unigram_perplexity": unigram_perplexity(train_sentences, test_streams, vocab)}
+    log(summary)
+    trainer.dump(output)
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
