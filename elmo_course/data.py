@@ -30,18 +30,19 @@ from __future__ import annotations
 
 import csv
 import functools
-import hashlib
 import importlib.resources
 import os
 import re
 import shutil
 import tarfile
-import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from . import registry
+from .registry import cache_dir
 
 SPLITS = ("train", "test")
 TEST_FRACTION = 0.2
@@ -72,46 +73,12 @@ DOWNLOADS: dict[str, Download] = {
 }
 
 
-def cache_dir() -> Path:
-    """The download cache: ``$ELMO_COURSE_CACHE``, else ``~/.cache/elmo_course``."""
-    return Path(os.environ.get("ELMO_COURSE_CACHE") or Path.home() / ".cache" / "elmo_course")
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download(name: str) -> Path:
-    """Return the local path of registry entry ``name``, downloading it on first use.
-
-    The file is fetched into the cache under a temporary name and kept only if its sha256
-    matches the registry, so a cut-off or altered download never looks like a cached one.
-    """
+    """Return the local path of registry entry ``name``, downloading (and checking) it on first use."""
     if name not in DOWNLOADS:
         raise ValueError(f"unknown download {name!r}; expected one of {sorted(DOWNLOADS)}")
     entry = DOWNLOADS[name]
-    target = cache_dir() / Path(entry.url).name
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    try:
-        with urllib.request.urlopen(entry.url) as response, open(partial, "wb") as handle:
-            shutil.copyfileobj(response, handle, 1 << 20)
-        actual = _sha256_of(partial)
-        if actual != entry.sha256:
-            raise ValueError(
-                f"download {name!r} from {entry.url} has sha256 {actual}, expected "
-                f"{entry.sha256}; the file was discarded"
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    return registry.download(entry.url, cache_dir() / Path(entry.url).name, entry.sha256)
 
 
 def _extracted_aclimdb() -> Path:

@@ -61,23 +61,34 @@ def sha256_of(path):
 
 
 def download(url, target, sha256=None):
-    """Download ``url`` to ``target`` once; check it against ``sha256`` or the recorded digest."""
+    """Download ``url`` to ``target`` once and return ``target``.
+
+    The file arrives under a temporary name and is kept only if it matches ``sha256`` (when one is
+    known), so a cut-off download never looks like a cached file. Without a known digest, the
+    first download's digest is recorded in ``target.sha256`` and checked on every later call.
+    """
     target = Path(target)
     record = target.with_name(target.name + ".sha256")
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
         try:
-            with urllib.request.urlopen(url) as response, open(partial, "wb") as fout:
-                shutil.copyfileobj(response, fout)
-        except OSError as err:
-            raise OSError(
-                f"could not download {url} ({err}). Without network, use the shipped model "
-                f"(load_elmo() with no argument) or pass a local directory."
-            ) from None
-        os.replace(partial, target)
-        if sha256 is None:
-            record.write_text(sha256_of(target) + "\n")
+            try:
+                with urllib.request.urlopen(url) as response, open(partial, "wb") as fout:
+                    shutil.copyfileobj(response, fout, 1 << 20)
+            except OSError as err:
+                raise OSError(
+                    f"could not download {url} ({err}). Without network, use the shipped model and "
+                    "the offline datasets, or pass a local path."
+                ) from None
+            actual = sha256_of(partial)
+            if sha256 and actual != sha256:
+                raise ValueError(f"{url} has sha256 {actual}, expected {sha256}; the file was discarded")
+            os.replace(partial, target)
+            if not sha256:
+                record.write_text(actual + "\n")
+        finally:
+            partial.unlink(missing_ok=True)
     expected = sha256 or (record.read_text().strip() if record.is_file() else None)
     if expected and sha256_of(target) != expected:
         raise ValueError(f"{target} does not match its sha256 {expected}: delete it and download again")
