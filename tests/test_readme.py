@@ -1,0 +1,24 @@
+"""The README is the front door: its lesson table and the notebooks must agree."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINK = re.compile(r"\]\(https://nbviewer\.org/github/[^/]+/[^/]+/blob/main/notebooks/([^)]+\.ipynb)\)")
+
+
+def test_readme_lesson_table_matches_notebooks():
+    listed = LINK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    present = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(set(listed)) == sorted(listed), "a lesson is listed twice in README.md"
+    missing_from_readme = sorted(set(present) - set(listed))
+    missing_on_disk = sorted(set(listed) - set(present))
+    assert not missing_from_readme, f"notebooks not in README's lesson table: {missing_from_readme}"
+    assert not missing_on_disk, f"README lists lessons that do not exist: {missing_on_disk}"
+
+
+def test_readme_quick_start_is_the_two_make_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = text.split("## Quick start", 1)[1].split("##", 1)[0]
+    commands = re.findall(r"^make \w+", quick_start, flags=re.M)
+    assert commands == ["make lab", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
