@@ -18,7 +18,11 @@ from .embedder import Elmo
 
 
 def _weight_file_in(directory):
-    candidates = sorted(p for p in directory.glob("*.hdf5") if "embedding" not in p.name)
+    """The biLM weight file of a model directory: the one ``*.hdf5`` that is not a token-embedding
+    cache or a softmax (official files are named ``*_weights.hdf5``, the course's ``weights.hdf5``)."""
+    candidates = sorted(
+        p for p in directory.glob("*.hdf5") if "embedding" not in p.name and p.name != "softmax.hdf5"
+    )
     if len(candidates) != 1:
         raise FileNotFoundError(
             f"{directory} should hold options.json and exactly one weight .hdf5 file; "

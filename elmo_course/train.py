@@ -25,15 +25,17 @@ import math
 import time
 from pathlib import Path
 
+import h5py
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .bilm import BiLM
 from .chars import BOS_TOKEN, EOS_TOKEN, token_to_ids
-from .weights import count_parameters, write_options, write_weights
+from .weights import count_parameters, read_options, read_weights, write_options, write_weights
 
 UNK = "<UNK>"
+SOFTMAX_FILE = "softmax.hdf5"
 
 
 def tiny_options(hidden=256, projection=128, n_highway=1,
@@ -115,17 +117,18 @@ class LanguageModelTrainer:
     """The biLM plus the shared softmax, the optimizer and the training / evaluation steps."""
 
     def __init__(self, options, vocab, batch_size=64, unroll_steps=20, dropout=0.1,
-                 num_sampled=2048, learning_rate=0.2, clip_norm=10.0, seed=0):
+                 num_sampled=2048, learning_rate=0.2, clip_norm=10.0, seed=0, weights=None, softmax=None):
         tf.random.set_seed(seed)
         self.vocab = vocab
         self.batch_size, self.unroll_steps = batch_size, unroll_steps
         self.dropout, self.num_sampled, self.clip_norm = dropout, num_sampled, clip_norm
-        self.bilm = BiLM(options, seed=seed)
-        projection = options["lstm"]["projection_dim"]
-        scale = 1.0 / math.sqrt(projection)
-        self.softmax_w = tf.Variable(tf.random.normal([len(vocab), projection], stddev=scale, seed=seed),
-                                     name="softmax/W")
-        self.softmax_b = tf.Variable(tf.zeros([len(vocab)]), name="softmax/b")
+        self.bilm = BiLM(options, weights, seed=seed)
+        if softmax is None:
+            projection = options["lstm"]["projection_dim"]
+            scale = 1.0 / math.sqrt(projection)
+            softmax = (tf.random.normal([len(vocab), projection], stddev=scale, seed=seed), tf.zeros([len(vocab)]))
+        self.softmax_w = tf.Variable(softmax[0], dtype=tf.float32, name="softmax/W")
+        self.softmax_b = tf.Variable(softmax[1], dtype=tf.float32, name="softmax/b")
         self.optimizer = tf.keras.optimizers.Adagrad(learning_rate, initial_accumulator_value=1.0)
         self.variables = list(self.bilm.trainable_variables) + [self.softmax_w, self.softmax_b]
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
@@ -222,13 +225,27 @@ class LanguageModelTrainer:
         return tf.train.CheckpointManager(ckpt, directory, max_to_keep=2)
 
     def dump(self, directory):
-        """Write options.json, weights.hdf5 and vocab.txt: a model ``load_elmo(directory)`` reads."""
+        """Write options.json and weights.hdf5 (the biLM: what ``load_elmo(directory)`` reads),
+        plus vocab.txt and softmax.hdf5 (float16), which only perplexity needs."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         write_options(self.bilm.options, directory / "options.json")
         write_weights({name: v.numpy() for name, v in self.bilm.weights.items()}, directory / "weights.hdf5")
         self.vocab.save(directory / "vocab.txt")
+        with h5py.File(directory / SOFTMAX_FILE, "w") as fout:
+            fout.create_dataset("W", data=self.softmax_w.numpy().astype(np.float16))
+            fout.create_dataset("b", data=self.softmax_b.numpy())
         return directory
+
+    @classmethod
+    def from_directory(cls, directory, batch_size=64):
+        """The language model (biLM + softmax) of a dumped model, e.g. to measure perplexity."""
+        directory = Path(directory)
+        options = read_options(directory / "options.json")
+        with h5py.File(directory / SOFTMAX_FILE, "r") as fin:
+            softmax = (fin["W"][...].astype(np.float32), fin["b"][...])
+        return cls(options, Vocabulary.load(directory / "vocab.txt"), batch_size=batch_size,
+                   weights=read_weights(directory / "weights.hdf5", options), softmax=softmax)
 
 
 def unigram_perplexity(train_sentences, test_streams, vocab):
