@@ -1,0 +1,68 @@
+"""The quality figures of a model, as its model card reports them and the tests re-measure them.
+
+- held-out perplexity, forward and backward, next to a unigram model on the same text;
+- sense accuracy per layer (``senses.sense_accuracy``), next to a randomly initialised biLM of
+  the same size, which shows how much comes from training rather than from mixing neighbours;
+- review sentiment from mean-pooled vectors (logistic regression) for the ELMo mix and for
+  layer 0 alone, next to a bag-of-words logistic regression on the same reviews.
+
+Each function is deterministic: the same model gives the same numbers.
+"""
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from . import data, senses
+from .bilm import BiLM
+from .embedder import Elmo
+from .features import layer_mix
+
+SENTIMENT_SAMPLE = {"n_train": 1000, "n_test": 500, "max_tokens": 128}
+PERPLEXITY_SAMPLE = {"test_reviews": 100, "batch_size": 16}
+
+
+def heldout_perplexity(model_dir, test_reviews=100, batch_size=16):
+    """Forward/backward perplexity of a dumped language model on the first course-test reviews."""
+    from .train import LanguageModelTrainer, Streams, corpus_sentences, unigram_perplexity
+
+    trainer = LanguageModelTrainer.from_directory(model_dir, batch_size=batch_size)
+    sentences = corpus_sentences("test", test_reviews)
+    streams = Streams(sentences, trainer.vocab, batch_size, seed=0)
+    forward, backward = trainer.perplexity(streams)
+    train_sentences = corpus_sentences("train")
+    return {"forward": forward, "backward": backward,
+            "unigram": unigram_perplexity(train_sentences, streams, trainer.vocab),
+            "tokens": int(streams.forward.size)}
+
+
+def sense_figures(elmo, seed=0):
+    """Sense accuracy per layer of ``elmo`` and of a random biLM with the same options."""
+    random_elmo = Elmo(BiLM(elmo.bilm.options, seed=seed), name="random")
+    trained = senses.sense_accuracy(elmo).loc["all"]
+    untrained = senses.sense_accuracy(random_elmo).loc["all"]
+    return {"trained": {str(k): float(v) for k, v in trained.items()},
+            "random_init": {str(k): float(v) for k, v in untrained.items()}}
+
+
+def sentiment_figures(elmo, n_train=1000, n_test=500, max_tokens=128):
+    """Test accuracy of logistic regression on course-train -> course-test review samples."""
+    train_frame = data.load_imdb("train", n=n_train)
+    test_frame = data.load_imdb("test", n=n_test)
+    tokens = {name: [data.tokenize(t)[:max_tokens] for t in frame["text"]]
+              for name, frame in (("train", train_frame), ("test", test_frame))}
+    labels = {"train": train_frame["label"].to_numpy(), "test": test_frame["label"].to_numpy()}
+
+    def accuracy(features_train, features_test):
+        model = LogisticRegression(max_iter=2000, C=1.0)
+        model.fit(features_train, labels["train"])
+        return float(model.score(features_test, labels["test"]))
+
+    layers = {name: list(elmo.embed_sentences(tokens[name], progress=False)) for name in tokens}
+    figures = {}
+    for label, which in (("elmo_mean_of_layers", "mean"), ("layer0", 0), ("layer1", 1), ("layer2", 2)):
+        pooled = {name: np.stack([layer_mix(x, which).mean(axis=0) for x in layers[name]]) for name in layers}
+        figures[label] = accuracy(pooled["train"], pooled["test"])
+    bag = CountVectorizer(analyzer=lambda words: words, binary=True)
+    figures["bag_of_words"] = accuracy(bag.fit_transform(tokens["train"]), bag.transform(tokens["test"]))
+    return figures
+

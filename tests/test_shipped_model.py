@@ -1,0 +1,92 @@
+"""The shipped tiny ELMo: it loads offline, and the figures of its model card hold.
+
+Each figure is re-measured here and compared with metrics.json (which the card is rendered
+from), and the properties the course teaches are asserted on the fresh measurement.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import elmo_course as ec
+from elmo_course import quality
+from elmo_course.registry import PACKAGE_MODELS, SHIPPED_MODEL
+
+MODEL_DIR = PACKAGE_MODELS / SHIPPED_MODEL
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return json.loads((MODEL_DIR / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def elmo():
+    return ec.load_elmo()
+
+
+def test_model_files_fit_the_repository_budget():
+    sizes = {p.name: p.stat().st_size for p in MODEL_DIR.iterdir()}
+    assert {"options.json", "weights.hdf5", "vocab.txt", "softmax.hdf5", "MODEL_CARD.md"} <= set(sizes)
+    assert sum(sizes.values()) < 25 * 2**20
+
+
+def test_model_card_is_rendered_from_the_metrics(metrics):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from measure_model import render_values
+
+    card = (MODEL_DIR / "MODEL_CARD.md").read_text()
+    for name, value in render_values(metrics).items():
+        assert str(value) in card, f"model card does not show {name} = {value}"
+
+
+def test_heldout_perplexity(metrics):
+    measured = quality.heldout_perplexity(MODEL_DIR, **quality.PERPLEXITY_SAMPLE)
+    for key in ("forward", "backward", "unigram"):
+        assert measured[key] == pytest.approx(metrics["perplexity"][key], rel=1e-3)
+    # a language model that learned anything beats word frequencies alone
+    assert measured["forward"] < 0.8 * measured["unigram"]
+    assert measured["backward"] < 0.8 * measured["unigram"]
+
+
+def test_context_matters_for_word_senses(elmo, metrics):
+    measured = quality.sense_figures(elmo)
+    for model in ("trained", "random_init"):
+        for layer in ("0", "1", "2"):
+            assert measured[model][layer] == pytest.approx(metrics["senses"][model][layer], abs=1e-6)
+    trained, random_init = measured["trained"], measured["random_init"]
+    assert trained["0"] == 0.5, "layer 0 is context-free, so it cannot beat chance"
+    best_lstm = max(trained["1"], trained["2"])
+    assert best_lstm > 0.5 + 0.1
+    assert best_lstm > max(random_init["1"], random_init["2"]) + 0.05
+
+
+def test_elmo_features_beat_layer_zero_for_sentiment(elmo, metrics):
+    measured = quality.sentiment_figures(elmo, **quality.SENTIMENT_SAMPLE)
+    for key, value in measured.items():
+        assert value == pytest.approx(metrics["sentiment"][key], abs=0.006), key  # 3 of 500 reviews
+    assert measured["elmo_mean_of_layers"] > measured["layer0"]
+
+
+def test_shipped_model_embeds_1000_reviews_offline_in_a_fresh_process(tmp_path):
+    script = (
+        "import elmo_course as ec, numpy as np\n"
+        "from elmo_course.data import load_imdb, tokenize\n"
+        "reviews = [tokenize(t) for t in load_imdb('test', n=1000)['text']]\n"
+        "elmo = ec.load_elmo()\n"
+        "out = list(elmo.embed_sentences(reviews, progress=False))\n"
+        "assert len(out) == 1000 and all(o.shape == (3, len(r), 256) for o, r in zip(out, reviews))\n"
+        "assert all(np.isfinite(o).all() for o in out)\n"
+        "print('ok', sum(map(len, reviews)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ELMO_COURSE_MODEL"}
+    env.update(HOME=str(tmp_path), ELMO_COURSE_CACHE=str(tmp_path / "cache"),
+               http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")  # no network
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("ok")
