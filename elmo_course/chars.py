@@ -46,15 +46,28 @@ def token_to_ids(token):
     return [i + 1 for i in ids]
 
 
+def _check_container(sentences):
+    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
+        raise ValueError(
+            f"expected a list of tokenized sentences (lists of strings), got {type(sentences).__name__}"
+            + (": split the text into sentences of tokens first" if isinstance(sentences, str) else "")
+        )
+
+
+def as_sentences(sentences):
+    """``list(sentences)``, checked: a bare string is refused before ``list`` splits it into characters."""
+    _check_container(sentences)
+    sentences = list(sentences)
+    check_sentences(sentences)
+    return sentences
+
+
 def check_sentences(sentences):
     """Raise a ValueError naming the first problem in a list of tokenized sentences.
 
     Each sentence must be a non-empty list (or tuple) of strings.
     """
-    if isinstance(sentences, str) or not hasattr(sentences, "__iter__"):
-        raise ValueError(
-            f"expected a list of tokenized sentences (lists of strings), got {type(sentences).__name__}"
-        )
+    _check_container(sentences)
     for number, sentence in enumerate(sentences):
         if isinstance(sentence, str) or not isinstance(sentence, (list, tuple)):
             raise ValueError(
@@ -77,8 +90,7 @@ def batch_to_ids(sentences):
     Sentences shorter than the longest are padded with all-zero rows. Same result as
     ``allennlp.modules.elmo.batch_to_ids`` (which returns a torch tensor).
     """
-    sentences = list(sentences)
-    check_sentences(sentences)
+    sentences = as_sentences(sentences)
     max_len = max((len(s) for s in sentences), default=0)
     ids = np.zeros((len(sentences), max_len, MAX_CHARS), dtype=np.int32)
     for row, sentence in enumerate(sentences):

@@ -32,6 +32,7 @@ class Elmo:
     def __init__(self, bilm, name="elmo", stateful=False):
         self.bilm = bilm
         self.name = name
+        self.source = None  # what load_elmo needs to load this model again, when known
         self.stateful = stateful
         self._state = None
         dims = (bilm.projection_dim, bilm.hidden_dim)
@@ -100,6 +101,14 @@ class Elmo:
             self._state = state
         return layers.numpy()
 
+    def _run_sentences(self, sentences):
+        """The forward pass over checked, non-empty tokenized sentences: np.float32 (B, 3, T, 2P).
+
+        Zero beyond each length. The one method a differently backed Elmo (``hub.HubElmo``) replaces.
+        """
+        lengths = np.array([len(s) for s in sentences], dtype=np.int32)
+        return self._run_ids(batch_to_ids(sentences), lengths)
+
     # ---- the embedding API ------------------------------------------------------------------
     def embed_batch(self, sentences):
         """One forward pass over exactly these sentences: a list of (3, T_i, 2P) arrays."""
@@ -107,9 +116,8 @@ class Elmo:
         check_sentences(sentences)
         if not sentences:
             return []
-        lengths = np.array([len(s) for s in sentences], dtype=np.int32)
-        layers = self._run_ids(batch_to_ids(sentences), lengths)
-        return [layers[i, :, :n] for i, n in enumerate(lengths)]
+        layers = self._run_sentences(sentences)
+        return [layers[i, :, : len(s)] for i, s in enumerate(sentences)]
 
     def embed_sentence(self, sentence):
         """ELMo vectors of one tokenized sentence: np.float32 (3, T, 2P)."""
@@ -187,26 +195,9 @@ class Elmo:
         ``lstm_outputs2`` (B, T, 2P), ``elmo`` (B, T, 2P; equal layer weights, scale 1, as the
         TF-Hub module starts) and ``default`` (B, 2P), the mean of ``elmo`` over real tokens.
         """
-        tokens = np.asarray(tokens, dtype=object)
-        sequence_len = np.asarray(sequence_len)
-        if tokens.ndim != 2:
-            raise ValueError(f"tokens must be a 2-D batch (batch_size, max_len), got shape {tokens.shape}")
-        if sequence_len.shape != (tokens.shape[0],) or not np.issubdtype(sequence_len.dtype, np.integer):
-            raise ValueError(
-                f"sequence_len must be integers of shape ({tokens.shape[0]},), got {sequence_len.dtype} "
-                f"of shape {sequence_len.shape}"
-            )
-        if (sequence_len < 1).any() or (sequence_len > tokens.shape[1]).any():
-            raise ValueError(
-                f"every sequence_len must be between 1 and the tokens' width {tokens.shape[1]}, "
-                f"got {sequence_len.tolist()}"
-            )
-        sentences = [
-            [t.decode() if isinstance(t, bytes) else t for t in row[:n]] for row, n in zip(tokens, sequence_len)
-        ]
-        check_sentences(sentences)
-        layers = self._run_ids(batch_to_ids(sentences), sequence_len.astype(np.int32))
-        width = tokens.shape[1]
+        sentences, width = tokens_to_sentences(tokens, sequence_len)
+        sequence_len = np.array([len(s) for s in sentences], dtype=np.int32)
+        layers = self._run_sentences(sentences)
         layers = np.pad(layers, [(0, 0), (0, 0), (0, width - layers.shape[2]), (0, 0)])
         mask = (np.arange(width)[None, :] < sequence_len[:, None]).astype(np.float32)
         elmo = layers.mean(axis=1)
@@ -217,6 +208,38 @@ class Elmo:
             "elmo": elmo,
             "default": (elmo * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True),
         }
+
+    def export_hub_module(self, path):
+        """Write this model as a SavedModel with the signatures of ``google/elmo/3`` (see ``hub.py``)."""
+        from .hub import export_hub_module
+
+        return export_hub_module(self, path)
+
+
+def tokens_to_sentences(tokens, sequence_len):
+    """Check TF-Hub style input, tokens (B, T) and sequence_len (B,); return (sentences, T).
+
+    ``sentences`` are the rows cut to their lengths, as lists of str (bytes are decoded).
+    """
+    tokens = np.asarray(tokens, dtype=object)
+    sequence_len = np.asarray(sequence_len)
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens must be a 2-D batch (batch_size, max_len), got shape {tokens.shape}")
+    if sequence_len.shape != (tokens.shape[0],) or not np.issubdtype(sequence_len.dtype, np.integer):
+        raise ValueError(
+            f"sequence_len must be integers of shape ({tokens.shape[0]},), got {sequence_len.dtype} "
+            f"of shape {sequence_len.shape}"
+        )
+    if (sequence_len < 1).any() or (sequence_len > tokens.shape[1]).any():
+        raise ValueError(
+            f"every sequence_len must be between 1 and the tokens' width {tokens.shape[1]}, "
+            f"got {sequence_len.tolist()}"
+        )
+    sentences = [
+        [t.decode() if isinstance(t, bytes) else t for t in row[:n]] for row, n in zip(tokens, sequence_len)
+    ]
+    check_sentences(sentences)
+    return sentences, tokens.shape[1]
 
 
 def _cache_holds(path, index):

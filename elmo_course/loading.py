@@ -32,7 +32,18 @@ def _weight_file_in(directory):
 
 
 def load_elmo(name=None, *, options_file=None, weight_file=None, stateful=False):
-    """Load an ELMo (see the module docstring for what ``name`` can be)."""
+    """Load an ELMo (see the module docstring for what ``name`` can be).
+
+    The model's ``source`` attribute records what to pass to ``load_elmo`` to load it again
+    (Keras layers store it in their config).
+    """
+    elmo = _load(name, options_file, weight_file, stateful)
+    if getattr(elmo, "source", None) is None and options_file is None:
+        elmo.source = str(name or os.environ.get(registry.ENV_VAR) or registry.SHIPPED_MODEL)
+    return elmo
+
+
+def _load(name, options_file, weight_file, stateful):
     if options_file is not None or weight_file is not None:
         if options_file is None or weight_file is None:
             raise ValueError("give both options_file= and weight_file=, or neither")
