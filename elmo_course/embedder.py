@@ -22,7 +22,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .bilm import BiLM
-from .chars import MAX_CHARS, batch_to_ids, check_sentences
+from .chars import MAX_CHARS, as_sentences, batch_to_ids, check_sentences
 from .weights import read_options, read_weights
 
 
@@ -98,7 +98,7 @@ class Elmo:
             tf.constant(char_ids, tf.int32), tf.constant(lengths, tf.int32), self._initial_state(len(lengths))
         )
         if self.stateful:
-            self._state = state
+            self._state = _keep_extra_rows(state, self._state)
         return layers.numpy()
 
     def _run_sentences(self, sentences):
@@ -112,8 +112,7 @@ class Elmo:
     # ---- the embedding API ------------------------------------------------------------------
     def embed_batch(self, sentences):
         """One forward pass over exactly these sentences: a list of (3, T_i, 2P) arrays."""
-        sentences = list(sentences)
-        check_sentences(sentences)
+        sentences = as_sentences(sentences)
         if not sentences:
             return []
         layers = self._run_sentences(sentences)
@@ -131,8 +130,7 @@ class Elmo:
         order, because there the batching decides which state each sentence inherits.
         ``progress``: show a tqdm bar (default: only for more than 20 batches).
         """
-        sentences = list(sentences)
-        check_sentences(sentences)
+        sentences = as_sentences(sentences)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         total_batches = -(-len(sentences) // batch_size)
@@ -240,6 +238,19 @@ def tokens_to_sentences(tokens, sequence_len):
     ]
     check_sentences(sentences)
     return sentences, tokens.shape[1]
+
+
+def _keep_extra_rows(new_state, old_state):
+    """A smaller batch updates only its rows of the carried state; the rows beyond it wait for a
+    later, larger batch (as AllenNLP does)."""
+    if old_state is None:
+        return new_state
+
+    def merge(new, old):
+        return tf.concat([new, old[new.shape[0]:]], 0) if old.shape[0] > new.shape[0] else new
+
+    return [[(merge(h, oh), merge(c, oc)) for (h, c), (oh, oc) in zip(d, od)]
+            for d, od in zip(new_state, old_state)]
 
 
 def _cache_holds(path, index):
