@@ -204,7 +204,12 @@ def export_hub_module(elmo, path):
         "tokens": module.tokens_signature.get_concrete_function(),
     }
     path = Path(path)
-    tf.saved_model.save(module, str(path), signatures=signatures)
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")  # saving logs "Assets written to: <absolute path>" at INFO level
+    try:
+        tf.saved_model.save(module, str(path), signatures=signatures)
+    finally:
+        logger.setLevel(level)
     return path
 
 
