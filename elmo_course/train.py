@@ -181,15 +181,20 @@ class LanguageModelTrainer:
             sums.append(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)))
         return tf.stack(sums), new_state
 
-    def train_epoch(self, streams, max_seconds=None, log_every=50, log=None, every_minutes=None, on_save=None):
-        """One pass over ``streams`` (or until ``max_seconds``); returns the mean training loss.
+    def train_epoch(self, streams, max_seconds=None, max_windows=None, log_every=50, log=None,
+                    every_minutes=None, on_save=None, progress=True):
+        """One pass over ``streams`` (or until ``max_seconds`` / ``max_windows``); returns the mean
+        training loss. ``progress`` shows a tqdm bar with the recent loss and tokens per second.
 
         ``on_save`` is called every ``every_minutes`` (to checkpoint and dump the model so far).
         """
         started, losses = time.time(), []
         last_save = started
         windows = streams.windows(self.unroll_steps)
-        bar = tqdm(windows, total=streams.num_windows(self.unroll_steps), desc="train", unit="window")
+        total = streams.num_windows(self.unroll_steps)
+        if max_windows:
+            total = min(total, max_windows)
+        bar = tqdm(windows, total=total, desc="train", unit="window", disable=not progress)
         for char_ids, targets in bar:
             loss, self.state = self._train_step(char_ids, targets, self.state)
             losses.append(float(loss))
@@ -204,6 +209,8 @@ class LanguageModelTrainer:
                 on_save()
                 last_save = time.time()
             if max_seconds and time.time() - started > max_seconds:
+                break
+            if max_windows and len(losses) >= max_windows:
                 break
         bar.close()
         return float(np.mean(losses)) if losses else float("nan")
