@@ -31,20 +31,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model_dir")
     parser.add_argument("--train-dir", required=True, help="the trainer's output (for train_log.jsonl)")
+    parser.add_argument("--render-only", action="store_true",
+                        help="re-render MODEL_CARD.md from the existing metrics.json")
     parser.add_argument("--command", default="python -m elmo_course.train runs/tiny --hidden 256 "
-                        "--projection 128 --max-minutes 95 --epochs 2 --batch-size 64")
+                        "--projection 128 --max-minutes 95 --epochs 2 --batch-size 64",
+                        help="the training command, as the card shows it")
     args = parser.parse_args()
     model_dir = Path(args.model_dir)
-    elmo = ec.load_elmo(model_dir)
     options = read_options(model_dir / "options.json")
-    metrics = {
-        "parameters": count_parameters(options),
-        "training": training_facts(args.train_dir),
-        "perplexity": quality.heldout_perplexity(model_dir, **quality.PERPLEXITY_SAMPLE),
-        "senses": quality.sense_figures(elmo),
-        "sentiment": quality.sentiment_figures(elmo, **quality.SENTIMENT_SAMPLE),
-    }
-    (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if args.render_only:
+        metrics = json.loads((model_dir / "metrics.json").read_text())
+    else:
+        elmo = ec.load_elmo(model_dir)
+        metrics = {
+            "parameters": count_parameters(options),
+            "training": training_facts(args.train_dir),
+            "perplexity": quality.heldout_perplexity(model_dir, **quality.PERPLEXITY_SAMPLE),
+            "senses": quality.sense_figures(elmo),
+            "sentiment": quality.sentiment_figures(elmo, **quality.SENTIMENT_SAMPLE),
+        }
+        (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     template = string.Template((Path(__file__).parent / "MODEL_CARD.template.md").read_text())
     flat = {"command": args.command, "machine": f"{platform.machine()}, 2 CPU cores",
             "hidden": options["lstm"]["dim"], "projection": options["lstm"]["projection_dim"],
@@ -58,12 +64,19 @@ def render_values(metrics):
     """The metrics as the strings the card shows (3 decimals for accuracies, 1 for perplexity)."""
     values = {"parameters": f"{metrics['parameters']:,}"}
     values.update({k: (f"{v:,}" if isinstance(v, int) else v) for k, v in metrics["training"].items()})
+    training = metrics["training"]
+    tokens_seen = training["steps"] * 64 * 20  # batch 64 x 20-step windows, per direction
+    values["tokens_seen"] = f"{tokens_seen / 1e6:.1f}M"
+    values["epochs_seen"] = f"{tokens_seen / training['train_tokens']:.2f}"
     for k, v in metrics["perplexity"].items():
         values[f"ppl_{k}"] = f"{v:,}" if isinstance(v, int) else f"{v:.1f}"
     for model, per_layer in metrics["senses"].items():
         for layer, v in per_layer.items():
             values[f"sense_{model}_{layer}"] = f"{v:.3f}"
     values.update({f"sent_{k}": f"{v:.3f}" for k, v in metrics["sentiment"].items()})
+    best_layer = max(("1", "2"), key=lambda layer: metrics["senses"]["trained"][layer])
+    values["sense_best_layer"] = best_layer
+    values["sense_best"] = f"{metrics['senses']['trained'][best_layer]:.3f}"
     return values
 
 
