@@ -1,7 +1,7 @@
 """Import AllenNLP's ELMo modules on today's Python, or say clearly why they are missing.
 
 AllenNLP 2.10.1 is frozen upstream and pins torch<1.13, which has no wheels for Python 3.11.
-The course installs it without its pins (``requirements/no-deps.txt`` and
+The course installs it without its pins (``requirements/no-deps-allennlp.txt`` and
 ``requirements/allennlp-runtime.txt``, run by ``make setup``); this module is the one place that
 imports it. Two quirks are handled here:
 
@@ -16,7 +16,7 @@ import types
 
 INSTALL_HINT = (
     "AllenNLP is not installed in this environment. Run `make setup` in the course folder "
-    "(it installs AllenNLP 2.10.1 on the CPU build of torch), or see requirements/no-deps.txt."
+    "(it installs AllenNLP 2.10.1 on the CPU build of torch), or see requirements/no-deps-allennlp.txt."
 )
 
 
