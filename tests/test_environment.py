@@ -15,19 +15,24 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 
-def read_requirements(path):
-    """{canonical name: Requirement} of a pip requirements file (comments and blanks skipped)."""
+def parse_requirements(lines, source):
+    """{canonical name: Requirement} of requirement lines (comments and blanks skipped)."""
     requirements = {}
-    for line in path.read_text().splitlines():
+    for line in lines:
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        assert not line.startswith("-"), f"{path.name}: options such as {line!r} are not expected here"
+        assert not line.startswith("-"), f"{source}: options such as {line!r} are not expected here"
         requirement = Requirement(line)
         name = canonicalize_name(requirement.name)
-        assert name not in requirements, f"{path.name} lists {name} twice"
+        assert name not in requirements, f"{source} lists {name} twice"
         requirements[name] = requirement
     return requirements
+
+
+def read_requirements(path):
+    """{canonical name: Requirement} of a pip requirements file."""
+    return parse_requirements(path.read_text().splitlines(), path.name)
 
 
 def as_pinned(requirements):
@@ -46,13 +51,7 @@ def conda_pip_requirements(repo_root):
     environment = yaml.safe_load((repo_root / "environment.yml").read_text())
     pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert len(pip_sections) == 1, "environment.yml should have one pip section"
-    requirements = {}
-    for line in pip_sections[0]:
-        requirement = Requirement(line)
-        name = canonicalize_name(requirement.name)
-        assert name not in requirements, f"environment.yml lists {name} twice"
-        requirements[name] = requirement
-    return requirements
+    return parse_requirements(pip_sections[0], "environment.yml")
 
 
 def test_no_package_is_in_two_requirement_files(requirement_files):
