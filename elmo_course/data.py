@@ -329,3 +329,34 @@ def split_sentences(text: str) -> list[str]:
     """
     pieces = _SENTENCE_END.split(_text_of(text).strip())
     return [piece for piece in (p.strip() for p in pieces) if piece]
+
+
+def padded_tokens(token_lists: list[list[str]], max_tokens: int | None = None):
+    """Token lists -> the ``(tokens, sequence_len)`` pair that ``elmo(tokens, sequence_len)``, the
+    TF-Hub ``tokens`` signature and ``ElmoEmbedding`` take.
+
+    Args:
+        token_lists: one list of string tokens per sentence (e.g. from ``tokenize``).
+        max_tokens: keep at most this many tokens per sentence and make the array this wide;
+            when None the array is as wide as the longest sentence.
+
+    Returns:
+        ``tokens``, a ``(len(token_lists), width)`` object array of strings padded with ``""``,
+        and ``sequence_len``, an int32 array of the kept lengths.
+
+    >>> tokens, sequence_len = padded_tokens([["a", "fine", "film"], ["dull"]])
+    >>> tokens.tolist(), sequence_len.tolist()
+    ([['a', 'fine', 'film'], ['dull', '', '']], [3, 1])
+    """
+    if max_tokens is not None and max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+    kept = [list(tokens)[:max_tokens] for tokens in token_lists]
+    for i, tokens in enumerate(kept):
+        if not all(isinstance(token, str) for token in tokens):
+            raise TypeError(f"sentence {i} holds a token that is not a string: {tokens!r}")
+    sequence_len = np.array([len(tokens) for tokens in kept], dtype=np.int32)
+    width = max_tokens if max_tokens is not None else int(sequence_len.max(initial=0))
+    padded = np.full((len(kept), width), "", dtype=object)
+    for i, tokens in enumerate(kept):
+        padded[i, : len(tokens)] = tokens
+    return padded, sequence_len

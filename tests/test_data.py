@@ -230,3 +230,31 @@ def test_split_sentences():
         "Great cast.", "Weak plot!", 'He said "Go."', "Then why?", "(It ends.) the end."]
     assert data.split_sentences("") == []
     assert data.split_sentences("lower case . no split here .") == ["lower case . no split here ."]
+
+
+# --- padded_tokens: the (tokens, sequence_len) input of elmo(...) and the Keras layer ------------
+
+def test_padded_tokens_pads_truncates_and_round_trips():
+    from elmo_course.embedder import tokens_to_sentences
+
+    lists = [data.tokenize("A fine, funny film."), ["dull"], data.tokenize("Not bad at all, really.")]
+    tokens, sequence_len = data.padded_tokens(lists)
+    assert tokens.shape == (3, 7) and tokens.dtype == object
+    assert sequence_len.dtype == np.int32 and sequence_len.tolist() == [6, 1, 7]
+    assert tokens[1].tolist() == ["dull"] + [""] * 6
+    assert tokens_to_sentences(tokens, sequence_len) == (lists, 7)
+
+    short, short_len = data.padded_tokens(lists, max_tokens=2)
+    assert short.tolist() == [["A", "fine"], ["dull", ""], ["Not", "bad"]]
+    assert short_len.tolist() == [2, 1, 2]
+    wide, _ = data.padded_tokens([["x"]], max_tokens=4)
+    assert wide.tolist() == [["x", "", "", ""]]
+
+
+def test_padded_tokens_edge_cases_and_errors():
+    tokens, sequence_len = data.padded_tokens([])
+    assert tokens.shape == (0, 0) and sequence_len.shape == (0,)
+    with pytest.raises(ValueError, match="max_tokens must be at least 1"):
+        data.padded_tokens([["a"]], max_tokens=0)
+    with pytest.raises(TypeError, match="sentence 1 holds a token that is not a string"):
+        data.padded_tokens([["a"], ["b", 3]])
