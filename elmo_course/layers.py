@@ -11,7 +11,7 @@ course model can hold ``ElmoEmbedding`` and TF-Hub layers side by side::
     ])
 
 The biLM stays frozen (unless ``trainable_bilm=True``); what trains is the mix of its layers,
-``gamma * sum_j softmax(s)_j * h_j``, which the paper learns per task.
+``gamma * sum_j s_j * h_j`` with ``s = softmax(w)``, which the paper learns per task.
 """
 import warnings
 
@@ -25,14 +25,14 @@ from .hub import char_ids_from_tokens, check_text, check_tokens, masked_mean, pa
 
 @keras.saving.register_keras_serializable(package="elmo_course")
 class ScalarMix(keras.layers.Layer):
-    """``gamma * sum_j softmax(s)_j * h_j``: a learned weighted sum of a model's layers (paper eq. 1).
+    """``gamma * sum_j s_j * h_j``, ``s = softmax(w)``: a learned weighted sum of a model's layers (paper eq. 1).
 
     Input: a tensor (batch_size, num_layers, ...), e.g. (batch_size, 3, timesteps, 2 * P), or a list
     of ``num_layers`` tensors of the same shape. Output: the same shape without the layer axis.
 
     Args:
         num_layers: how many layers are mixed (3 for ELMo: the token layer and two LSTM layers).
-        trainable: learn ``scalar_weights`` (the s_j, initialised to 0: an equal mix) and
+        trainable: learn ``scalar_weights`` (the raw w_j, initialised to 0: an equal mix) and
             ``gamma`` (initialised to 1); with ``trainable=False`` the layer is a fixed average.
         layer_norm: normalize each layer to zero mean and unit variance (over its real time steps
             and features) before mixing, as AllenNLP's ``ScalarMix(do_layer_norm=True)``.

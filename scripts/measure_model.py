@@ -17,14 +17,34 @@ from elmo_course.weights import count_parameters, read_options
 
 
 def training_facts(train_dir):
-    """Corpus size, steps and wall time from the trainer's train_log.jsonl."""
+    """Corpus size, steps and wall time from the trainer's train_log.jsonl.
+
+    A resumed run appends to the same log, starting with a new header record (the one with
+    ``train_tokens``); the wall time is summed over the runs.
+    """
     records = [json.loads(line) for line in (Path(train_dir) / "train_log.jsonl").read_text().splitlines()]
-    first = next(r for r in records if "train_tokens" in r)
+    runs = []
+    for record in records:
+        if "train_tokens" in record:
+            runs.append([])
+        runs[-1].append(record)
+    run_minutes = [round(run_seconds(run) / 60, 1) for run in runs]
     last_step = max((r for r in records if "step" in r and "loss" in r), key=lambda r: r["step"])
+    return {"train_tokens": runs[0][0]["train_tokens"], "vocab": runs[0][0]["vocab"],
+            "steps": last_step["step"], "train_minutes": round(sum(run_minutes), 1),
+            "run_minutes": run_minutes, "final_train_loss": round(last_step["loss"], 3)}
+
+
+def run_seconds(records):
+    """Wall time of one run: its closing summary, or (for a run stopped by hand) the finished
+    epochs plus the last progress record after them (whose clock restarts every epoch)."""
     summary = [r for r in records if "train_seconds" in r]
-    seconds = summary[-1]["train_seconds"] if summary else last_step["seconds"]
-    return {"train_tokens": first["train_tokens"], "vocab": first["vocab"], "steps": last_step["step"],
-            "train_minutes": round(seconds / 60, 1), "final_train_loss": round(last_step["loss"], 3)}
+    if summary:
+        return summary[-1]["train_seconds"]
+    epochs = [i for i, r in enumerate(records) if "epoch" in r]
+    done = records[epochs[-1]]["seconds"] if epochs else 0.0
+    after = [r for r in records[(epochs[-1] + 1 if epochs else 0):] if "step" in r and "loss" in r]
+    return done + (after[-1]["seconds"] if after else 0.0)
 
 
 def main():
@@ -34,8 +54,8 @@ def main():
     parser.add_argument("--render-only", action="store_true",
                         help="re-render MODEL_CARD.md from the existing metrics.json")
     parser.add_argument("--command", default="python -m elmo_course.train runs/tiny --hidden 256 "
-                        "--projection 128 --max-minutes 95 --epochs 2 --batch-size 64",
-                        help="the training command, as the card shows it")
+                        "--projection 128 --max-minutes 88 --epochs 4 --batch-size 64 --seed 1",
+                        help="the command of the (last) training run, as the card shows it")
     args = parser.parse_args()
     model_dir = Path(args.model_dir)
     options = read_options(model_dir / "options.json")
@@ -65,6 +85,7 @@ def render_values(metrics):
     values = {"parameters": f"{metrics['parameters']:,}"}
     values.update({k: (f"{v:,}" if isinstance(v, int) else v) for k, v in metrics["training"].items()})
     training = metrics["training"]
+    values["run_minutes"] = " + ".join(f"{m:.1f}" for m in training.get("run_minutes", [training["train_minutes"]]))
     tokens_seen = training["steps"] * 64 * 20  # batch 64 x 20-step windows, per direction
     values["tokens_seen"] = f"{tokens_seen / 1e6:.1f}M"
     values["epochs_seen"] = f"{tokens_seen / training['train_tokens']:.2f}"
