@@ -25,7 +25,8 @@ from .hub import char_ids_from_tokens, check_text, check_tokens, masked_mean, pa
 
 @keras.saving.register_keras_serializable(package="elmo_course")
 class ScalarMix(keras.layers.Layer):
-    """``gamma * sum_j s_j * h_j``, ``s = softmax(w)``: a learned weighted sum of a model's layers (paper eq. 1).
+    """``gamma * sum_j s_j * h_j`` with ``s = softmax(w)``: a learned weighted sum of a model's
+    layers (paper eq. 1).
 
     Input: a tensor (batch_size, num_layers, ...), e.g. (batch_size, 3, timesteps, 2 * P), or a list
     of ``num_layers`` tensors of the same shape. Output: the same shape without the layer axis.
