@@ -29,10 +29,15 @@ def training_facts(train_dir):
             runs.append([])
         runs[-1].append(record)
     run_minutes = [round(run_seconds(run) / 60, 1) for run in runs]
+    # steps each run added (a resumed run starts from its checkpoint, at most a few steps past
+    # the previous run's last record), as tokens per second per direction
+    last_steps = [max((r["step"] for r in run if "step" in r), default=0) for run in runs]
+    run_steps = [b - a for a, b in zip([0] + last_steps[:-1], last_steps)]
+    run_tokens_per_s = [round(steps * 64 * 20 / (minutes * 60)) for steps, minutes in zip(run_steps, run_minutes)]
     last_step = max((r for r in records if "step" in r and "loss" in r), key=lambda r: r["step"])
     return {"train_tokens": runs[0][0]["train_tokens"], "vocab": runs[0][0]["vocab"],
             "steps": last_step["step"], "train_minutes": round(sum(run_minutes), 1),
-            "run_minutes": run_minutes, "final_train_loss": round(last_step["loss"], 3)}
+            "run_minutes": run_minutes, "run_tokens_per_s": run_tokens_per_s, "final_train_loss": round(last_step["loss"], 3)}
 
 
 def run_seconds(records):
@@ -85,7 +90,8 @@ def render_values(metrics):
     values = {"parameters": f"{metrics['parameters']:,}"}
     values.update({k: (f"{v:,}" if isinstance(v, int) else v) for k, v in metrics["training"].items()})
     training = metrics["training"]
-    values["run_minutes"] = " + ".join(f"{m:.1f}" for m in training.get("run_minutes", [training["train_minutes"]]))
+    values["run_minutes"] = " + ".join(f"{m:.1f}" for m in training["run_minutes"])
+    values["run_tokens_per_s"] = " and ".join(f"{v:,}" for v in training["run_tokens_per_s"])
     tokens_seen = training["steps"] * 64 * 20  # batch 64 x 20-step windows, per direction
     values["tokens_seen"] = f"{tokens_seen / 1e6:.1f}M"
     values["epochs_seen"] = f"{tokens_seen / training['train_tokens']:.2f}"
