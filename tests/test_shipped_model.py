@@ -48,9 +48,9 @@ def test_heldout_perplexity(metrics):
     measured = quality.heldout_perplexity(MODEL_DIR, **quality.PERPLEXITY_SAMPLE)
     for key in ("forward", "backward", "unigram"):
         assert measured[key] == pytest.approx(metrics["perplexity"][key], rel=1e-3)
-    # a language model that learned anything beats word frequencies alone
-    assert measured["forward"] < 0.8 * measured["unigram"]
-    assert measured["backward"] < 0.8 * measured["unigram"]
+    # a language model that learned anything beats word frequencies alone; this one by far
+    assert measured["forward"] < 0.25 * measured["unigram"]
+    assert measured["backward"] < 0.25 * measured["unigram"]
 
 
 def test_context_matters_for_word_senses(elmo, metrics):
@@ -61,15 +61,15 @@ def test_context_matters_for_word_senses(elmo, metrics):
     trained, random_init = measured["trained"], measured["random_init"]
     assert trained["0"] == 0.5, "layer 0 is context-free, so it cannot beat chance"
     best_lstm = max(trained["1"], trained["2"])
-    assert best_lstm > 0.5 + 0.1
-    assert best_lstm > max(random_init["1"], random_init["2"]) + 0.05
+    assert best_lstm > 0.5 + 0.15
+    assert best_lstm > max(random_init["1"], random_init["2"]) + 0.1
 
 
 def test_elmo_features_beat_layer_zero_for_sentiment(elmo, metrics):
     measured = quality.sentiment_figures(elmo, **quality.SENTIMENT_SAMPLE)
     for key, value in measured.items():
         assert value == pytest.approx(metrics["sentiment"][key], abs=0.006), key  # 3 of 500 reviews
-    assert measured["elmo_mean_of_layers"] > measured["layer0"]
+    assert measured["elmo_mean_of_layers"] > measured["layer0"] + 0.02  # 10 of 500 reviews
 
 
 def test_shipped_model_embeds_1000_reviews_offline_in_a_fresh_process(tmp_path):
