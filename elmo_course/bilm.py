@@ -120,7 +120,7 @@ class BiLM(tf.Module):
         return tf.reshape(tokens, tf.concat([leading_shape, [self.projection_dim]], axis=0))
 
     # ---- layers 1..L: the LSTMs -------------------------------------------------------------
-    def _lstm(self, inputs, mask, direction, layer, state):
+    def _lstm(self, inputs, mask, direction, layer, state, training=False):
         """Run one LSTM layer over time. inputs (B, T, D), mask (B, T); state = (h, c) at t=0.
 
         Returns outputs (B, T, P), zero where mask is 0, and the state after each sequence's
@@ -131,12 +131,14 @@ class BiLM(tf.Module):
         matrix-multiply kernels split a product by its output rows; with the batch in the rows,
         their speed depends on the batch size (on a 2-core machine 40 or 128 sentences ran at
         under half the rate of 64), with the weights' 4H rows they do not.
+
+        ``training``: read each step's gate inputs from a TensorArray, whose gradient is cheap
+        (the gradient of a slice of one big tensor is a tensor of the full size, at every step).
         """
         prefix = lstm_prefix(direction, layer)
         kernel, bias, projection = (self.weights[f"{prefix}/{n}"] for n in ("W_0", "B", "W_P_0"))
         input_dim = inputs.shape[-1]
         # transposed once per call, outside the time loop
-        input_kernel_t = tf.transpose(kernel[:input_dim])  # (4H, D)
         recurrent_kernel_t = tf.transpose(kernel[input_dim:])  # (4H, P)
         projection_t = tf.transpose(projection)  # (P, H)
         # TF's LSTMCell adds FORGET_BIAS to the forget gate (the third quarter) at every step
@@ -144,17 +146,23 @@ class BiLM(tf.Module):
         forget_bias[2 * self.hidden_dim : 3 * self.hidden_dim] = FORGET_BIAS
         batch_size, timesteps = tf.shape(inputs)[0], tf.shape(inputs)[1]
         # the input half of every gate, for all time steps, as one matrix product:
-        # (4H, D) @ (D, T * B) with the columns in time-major order, so step t is columns t*B..
+        # (4H, D) @ (D, T * B) with the columns in time-major order
         columns = tf.reshape(tf.transpose(inputs, [2, 1, 0]), [input_dim, -1])
-        gate_inputs = input_kernel_t @ columns + (bias + forget_bias)[:, None]
+        # (transpose_a costs less than transposing the kernel first; inside the loop it costs more)
+        gate_inputs = tf.matmul(kernel[:input_dim], columns, transpose_a=True) + (bias + forget_bias)[:, None]
         gate_inputs = tf.reshape(gate_inputs, [4 * self.hidden_dim, timesteps, batch_size])
+        if training:
+            slices = tf.TensorArray(tf.float32, size=timesteps).unstack(tf.transpose(gate_inputs, [1, 0, 2]))
+            gate_inputs_at = slices.read
+        else:  # no transpose: slice step t out of the product in place
+            gate_inputs_at = lambda t: gate_inputs[:, t]  # noqa: E731
         keeps = tf.transpose(mask > 0)[:, None, :]  # (T, 1, B)
         outputs = tf.TensorArray(inputs.dtype, size=timesteps)
         h0, c0 = (tf.transpose(x) for x in state)
         zeros = tf.zeros_like(h0)
 
         def step(t, h, c, outputs):
-            gates = gate_inputs[:, t] + recurrent_kernel_t @ h
+            gates = gate_inputs_at(t) + recurrent_kernel_t @ h
             i, j, f, o = tf.split(gates, 4, axis=0)  # TF's LSTMCell order
             new_c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(j)
             if self.cell_clip:
@@ -180,18 +188,19 @@ class BiLM(tf.Module):
             for _ in range(2)
         ]
 
-    def run_direction(self, inputs, mask, direction, state, dropout=0.0):
+    def run_direction(self, inputs, mask, direction, state, dropout=0.0, training=False):
         """All LSTM layers of one direction over inputs already in that direction's reading order.
 
         inputs (B, T, P), mask (B, T); state = [(h, c) per layer]. Returns the per-layer outputs
         [(B, T, P)] and the state after the last real step. ``dropout`` (training only) drops each
         layer's inputs, as bilm-tf's DropoutWrapper does; the skip connection adds the dropped input.
+        Set ``training`` when gradients will be taken (see ``_lstm``).
         """
         layer_outputs, final_state = [], []
         for layer in range(self.n_layers):
             if dropout:
                 inputs = tf.nn.dropout(inputs, rate=dropout)
-            outputs, last = self._lstm(inputs, mask, direction, layer, state[layer])
+            outputs, last = self._lstm(inputs, mask, direction, layer, state[layer], training)
             if self.use_skip_connections and layer > 0:
                 outputs = outputs + inputs
             layer_outputs.append(outputs)

@@ -142,12 +142,13 @@ class LanguageModelTrainer:
     def _zero_state(self):
         return [self.bilm.zero_state(self.batch_size)[d] for d in (0, 1)]
 
-    def _top_outputs(self, char_ids, state, dropout):
+    def _top_outputs(self, char_ids, state, dropout, training=False):
         mask = tf.ones([self.batch_size, self.unroll_steps])
         tops, new_state = [], []
         for direction in (0, 1):
             tokens = self.bilm.token_embedding(char_ids[direction])
-            layers, last = self.bilm.run_direction(tokens, mask, direction, state[direction], dropout)
+            layers, last = self.bilm.run_direction(tokens, mask, direction, state[direction], dropout,
+                                                   training=training)
             top = layers[-1]
             if dropout:
                 top = tf.nn.dropout(top, rate=dropout)
@@ -157,7 +158,7 @@ class LanguageModelTrainer:
 
     def _train_step_eager(self, char_ids, targets, state):
         with tf.GradientTape() as tape:
-            tops, new_state = self._top_outputs(char_ids, state, self.dropout)
+            tops, new_state = self._top_outputs(char_ids, state, self.dropout, training=True)
             losses = []
             for direction in (0, 1):
                 labels = tf.reshape(tf.cast(targets[direction], tf.int64), [-1, 1])
