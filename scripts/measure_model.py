@@ -16,6 +16,9 @@ from elmo_course import quality
 from elmo_course.weights import count_parameters, read_options
 
 
+WINDOW_TOKENS = 64 * 20  # tokens per direction in one training step: batch 64 x 20-step windows
+
+
 def training_facts(train_dir):
     """Corpus size, steps and wall time from the trainer's train_log.jsonl.
 
@@ -33,11 +36,12 @@ def training_facts(train_dir):
     # the previous run's last record), as tokens per second per direction
     last_steps = [max((r["step"] for r in run if "step" in r), default=0) for run in runs]
     run_steps = [b - a for a, b in zip([0] + last_steps[:-1], last_steps)]
-    run_tokens_per_s = [round(steps * 64 * 20 / (minutes * 60)) for steps, minutes in zip(run_steps, run_minutes)]
+    run_tokens_per_s = [round(steps * WINDOW_TOKENS / (minutes * 60)) for steps, minutes in zip(run_steps, run_minutes)]
     last_step = max((r for r in records if "step" in r and "loss" in r), key=lambda r: r["step"])
     return {"train_tokens": runs[0][0]["train_tokens"], "vocab": runs[0][0]["vocab"],
             "steps": last_step["step"], "train_minutes": round(sum(run_minutes), 1),
-            "run_minutes": run_minutes, "run_tokens_per_s": run_tokens_per_s, "final_train_loss": round(last_step["loss"], 3)}
+            "run_minutes": run_minutes, "run_tokens_per_s": run_tokens_per_s,
+            "final_train_loss": round(last_step["loss"], 3)}
 
 
 def run_seconds(records):
@@ -92,7 +96,7 @@ def render_values(metrics):
     training = metrics["training"]
     values["run_minutes"] = " + ".join(f"{m:.1f}" for m in training["run_minutes"])
     values["run_tokens_per_s"] = " and ".join(f"{v:,}" for v in training["run_tokens_per_s"])
-    tokens_seen = training["steps"] * 64 * 20  # batch 64 x 20-step windows, per direction
+    tokens_seen = training["steps"] * WINDOW_TOKENS
     values["tokens_seen"] = f"{tokens_seen / 1e6:.1f}M"
     values["epochs_seen"] = f"{tokens_seen / training['train_tokens']:.2f}"
     for k, v in metrics["perplexity"].items():
