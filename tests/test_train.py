@@ -48,3 +48,13 @@ def test_training_lowers_the_loss_and_the_dump_loads(vocab, tmp_path):
     assert elmo.embed_sentence(["the", "cat"]).shape == (3, 2, 32)
     reloaded = train.LanguageModelTrainer.from_directory(tmp_path, batch_size=4)
     np.testing.assert_allclose(reloaded.perplexity(streams), after, rtol=0.01)  # softmax kept as float16
+
+
+def test_windows_from_a_later_window_are_the_tail_of_the_full_pass(vocab):
+    streams = train.Streams(SENTENCES, vocab, batch_size=2, seed=0)
+    every = list(streams.windows(unroll_steps=5))
+    tail = list(streams.windows(unroll_steps=5, first=3))
+    assert len(every) == streams.num_windows(5) and len(tail) == len(every) - 3
+    for (chars_a, targets_a), (chars_b, targets_b) in zip(every[3:], tail):
+        np.testing.assert_array_equal(chars_a, chars_b)
+        np.testing.assert_array_equal(targets_a, targets_b)
