@@ -41,12 +41,15 @@ def heldout_perplexity(model_dir, test_reviews=100, batch_size=16):
 
 
 def sense_figures(elmo, seed=0):
-    """Sense accuracy per layer of ``elmo`` and of a random biLM with the same options."""
+    """Sense accuracy per layer of ``elmo`` and of a random biLM with the same options, and per
+    word and LSTM layer of ``elmo``."""
     random_elmo = Elmo(BiLM(elmo.bilm.options, seed=seed), name="random")
-    trained = senses.sense_accuracy(elmo).loc["all"]
+    trained = senses.sense_accuracy(elmo)
     untrained = senses.sense_accuracy(random_elmo).loc["all"]
-    return {"trained": {str(k): float(v) for k, v in trained.items()},
-            "random_init": {str(k): float(v) for k, v in untrained.items()}}
+    return {"trained": {str(k): float(v) for k, v in trained.loc["all"].items()},
+            "random_init": {str(k): float(v) for k, v in untrained.items()},
+            "trained_per_word": {word: {str(k): float(row[k]) for k in (1, 2)}
+                                 for word, row in trained.drop(index="all").iterrows()}}
 
 
 def sentiment_figures(elmo, n_train=1000, n_test=500, max_tokens=128):

@@ -58,6 +58,10 @@ def test_context_matters_for_word_senses(elmo, metrics):
     for model in ("trained", "random_init"):
         for layer in ("0", "1", "2"):
             assert measured[model][layer] == pytest.approx(metrics["senses"][model][layer], abs=1e-6)
+    per_word = metrics["senses"]["trained_per_word"]
+    assert measured["trained_per_word"].keys() == per_word.keys()
+    for word, per_layer in per_word.items():
+        assert measured["trained_per_word"][word] == pytest.approx(per_layer, abs=1e-6), word
     trained, random_init = measured["trained"], measured["random_init"]
     assert trained["0"] == 0.5, "layer 0 is context-free, so it cannot beat chance"
     best_lstm = max(trained["1"], trained["2"])
