@@ -107,12 +107,12 @@ def render_values(metrics):
             values[f"sense_{model}_{layer}"] = f"{v:.3f}"
     values["sense_word_table"] = "\n".join(
         f"| {word} | {v['1']:.2f} | {v['2']:.2f} |"
-        for word, v in metrics["senses"].get("trained_per_word", {}).items())
+        for word, v in metrics["senses"]["trained_per_word"].items())
     values.update({f"sent_{k}": f"{v:.3f}" for k, v in metrics["sentiment"].items()})
     best_layer = max(("1", "2"), key=lambda layer: metrics["senses"]["trained"][layer])
-    values["sense_best_layer"] = best_layer
-    values["sense_best"] = f"{metrics['senses']['trained'][best_layer]:.3f}"
     best = metrics["senses"]["trained"][best_layer]
+    values["sense_best_layer"] = best_layer
+    values["sense_best"] = f"{best:.3f}"
     values["sense_target_sentence"] = (
         f"The course set itself a target of {SENSE_TARGET} sense accuracy for the best LSTM layer; this model "
         f"reaches {best:.3f} (layer {best_layer}), "
