@@ -11,17 +11,14 @@ By default the model is stateless: each batch starts from a zero LSTM state, so 
 the same vectors whatever else is in its batch and whatever ran before. ``stateful=True`` carries
 the state from batch to batch per batch row, as bilm-tf and AllenNLP do (see lesson 05).
 """
-import json
-import os
-import tempfile
 from pathlib import Path
 
-import h5py
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .bilm import BiLM
+from .embedding_cache import embed_file
 from .chars import MAX_CHARS, as_sentences, batch_to_ids, check_sentences
 from .weights import read_options, read_weights
 
@@ -151,39 +148,19 @@ class Elmo:
                 yield results[i]
         bar.close()
 
-    def embed_file(self, input_file, output_file, batch_size=64, progress=None):
-        """Embed a text file (one whitespace-tokenized sentence per line) into hdf5.
+    def embed_file(self, input_file, output_file, batch_size=64, progress=None, mode="all",
+                   forget_sentences=False, use_sentence_keys=False, overwrite=False):
+        """Embed a text file (one whitespace-tokenized sentence per line) into hdf5, in the layout
+        of AllenNLP's ``elmo`` command: dataset ``str(i)`` of shape (3, T_i, 2P) for line i with
+        ``mode="all"`` ((T_i, 2P) with ``"top"`` or ``"average"``) and ``sentence_to_index``.
 
-        The layout is that of AllenNLP's ``elmo`` command with ``--all``: dataset ``str(i)`` of
-        shape (3, T_i, 2P) for line i, and ``sentence_to_index``, a JSON map from each sentence's
-        text to its line number. The file is written under a temporary name and renamed at the
-        end, so an interrupted run leaves no half-written output. If the output exists and holds
-        exactly these sentences it is kept as it is (the cache is already complete).
+        Resumable: a stopped run goes on from where it stopped, and a finished output of the same
+        input is kept as it is. An output made from something else is refused unless
+        ``overwrite``. See ``elmo_course.embedding_cache`` for the layout and how it works.
         """
-        input_file, output_file = Path(input_file), Path(output_file)
-        if not input_file.is_file():
-            raise FileNotFoundError(f"input file not found: {input_file}")
-        lines = [line.strip() for line in input_file.read_text(encoding="utf-8").splitlines()]
-        blank = [n + 1 for n, line in enumerate(lines) if not line]
-        if blank:
-            raise ValueError(f"{input_file} has empty lines (line {blank[0]}): one sentence per line, please")
-        index = {line: str(i) for i, line in enumerate(lines)}
-        if output_file.is_file() and _cache_holds(output_file, index):
-            return output_file
-        output_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(suffix=".tmp.hdf5", dir=output_file.parent)
-        os.close(handle)
-        try:
-            with h5py.File(temporary, "w") as fout:
-                vectors = self.embed_sentences([line.split() for line in lines], batch_size, progress)
-                for i, layers in enumerate(vectors):
-                    fout.create_dataset(str(i), data=layers)
-                fout.create_dataset("sentence_to_index", data=[json.dumps(index)])
-            os.replace(temporary, output_file)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-        return output_file
+        return embed_file(self, input_file, output_file, mode=mode, batch_size=batch_size,
+                          forget_sentences=forget_sentences, use_sentence_keys=use_sentence_keys,
+                          overwrite=overwrite, progress=progress)
 
     # ---- the TF-Hub interface -----------------------------------------------------------------
     def __call__(self, tokens, sequence_len):
@@ -251,13 +228,3 @@ def _keep_extra_rows(new_state, old_state):
 
     return [[(merge(h, oh), merge(c, oc)) for (h, c), (oh, oc) in zip(d, od)]
             for d, od in zip(new_state, old_state)]
-
-
-def _cache_holds(path, index):
-    try:
-        with h5py.File(path, "r") as fin:
-            stored = fin["sentence_to_index"][0]
-            stored = json.loads(stored.decode() if isinstance(stored, bytes) else stored)
-            return stored == index and all(key in fin for key in index.values())
-    except (OSError, KeyError, ValueError):
-        return False

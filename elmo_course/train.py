@@ -60,7 +60,12 @@ class Vocabulary:
 
     @classmethod
     def build(cls, sentences, min_count=3, max_size=None):
-        counts = collections.Counter(token for sentence in sentences for token in sentence)
+        return cls.from_counts(collections.Counter(t for sentence in sentences for t in sentence),
+                               min_count, max_size)
+
+    @classmethod
+    def from_counts(cls, counts, min_count=3, max_size=None):
+        """The ``max_size`` most frequent words seen at least ``min_count`` times."""
         frequent = [w for w, c in counts.most_common(max_size) if c >= min_count]
         return cls([BOS_TOKEN, EOS_TOKEN, UNK] + [w for w in frequent if w not in (BOS_TOKEN, EOS_TOKEN, UNK)])
 
