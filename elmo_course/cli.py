@@ -79,7 +79,7 @@ def build_parser():
     train.add_argument("--learning-rate", type=float, default=0.2, help="Adagrad learning rate (default 0.2)")
     train.add_argument("--save-every-minutes", type=float, default=10,
                        help="checkpoint (to resume) and dump the model this often (default 10)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="random seed of a new model and its sampling (default 0)")
     return parser
 
 

@@ -61,6 +61,10 @@ def scan_input(input_file, keep_index=True):
         raise InputError(f"input file not found: {path}")
     digest, index, count = hashlib.sha256(), ({} if keep_index else None), 0
     with open(path, "rb") as raw:
+        if b"\0" in raw.read(8192):
+            raise InputError(f"{path} looks like a binary file (it has NUL bytes); expected text, "
+                             f"one whitespace-tokenized sentence per line")
+        raw.seek(0)
         for count, line in enumerate(raw, start=1):
             digest.update(line)
             if b"\0" in line:

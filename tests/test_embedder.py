@@ -4,11 +4,8 @@ Most tests use a tiny biLM with random weights (conftest.py), which builds in a 
 properties checked here do not depend on what the weights learned.
 """
 
-import json
-import os
 import shutil
 
-import h5py
 import numpy as np
 import pytest
 
@@ -246,82 +243,3 @@ def test_embed_sentences_is_lazy(tiny_elmo, monkeypatch):
     next(iterator)
     assert len(calls) >= 1
 
-
-# --- embed_file -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def input_file(tmp_path):
-    path = tmp_path / "sentences.txt"
-    lines = [" ".join(s) for s in word_sentences(12, seed=2)] + ["The cat sat on the mat ."]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def test_embed_file_writes_allennlp_elmo_command_layout(tiny_elmo, input_file, tmp_path):
-    output = tiny_elmo.embed_file(input_file, tmp_path / "out" / "vectors.hdf5", batch_size=4, progress=False)
-    lines = input_file.read_text(encoding="utf-8").splitlines()
-    with h5py.File(output, "r") as fin:
-        assert set(fin) == {str(i) for i in range(len(lines))} | {"sentence_to_index"}
-        for i, line in enumerate(lines):
-            vectors = fin[str(i)][...]
-            assert vectors.shape == (3, len(line.split()), tiny_elmo.output_dim)
-            assert largest_difference(vectors, tiny_elmo.embed_sentence(line.split())) < TOLERANCE
-        stored = fin["sentence_to_index"][0]
-        index = json.loads(stored.decode() if isinstance(stored, bytes) else stored)
-    assert index == {line: str(i) for i, line in enumerate(lines)}
-    assert sorted(p.name for p in output.parent.iterdir()) == ["vectors.hdf5"]
-
-
-def test_interrupted_embed_file_leaves_no_file_behind(tiny_elmo, input_file, tmp_path, monkeypatch):
-    real_embed_sentences = tiny_elmo.embed_sentences
-
-    def failing_embed_sentences(sentences, *args, **kwargs):
-        for number, vectors in enumerate(real_embed_sentences(sentences, *args, **kwargs)):
-            if number == 5:
-                raise KeyboardInterrupt
-            yield vectors
-
-    monkeypatch.setattr(tiny_elmo, "embed_sentences", failing_embed_sentences)
-    output_dir = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
-        tiny_elmo.embed_file(input_file, output_dir / "vectors.hdf5", batch_size=2, progress=False)
-    assert list(output_dir.iterdir()) == []
-
-
-def test_embed_file_reuses_a_complete_cache(tiny_elmo, input_file, tmp_path, monkeypatch):
-    output = tmp_path / "vectors.hdf5"
-    tiny_elmo.embed_file(input_file, output, progress=False)
-    written = output.read_bytes()
-    modified = os.stat(output).st_mtime_ns
-
-    def must_not_run(*args, **kwargs):
-        raise AssertionError("a complete cache was recomputed")
-
-    monkeypatch.setattr(tiny_elmo, "embed_sentences", must_not_run)
-    assert tiny_elmo.embed_file(input_file, output, progress=False) == output
-    assert output.read_bytes() == written and os.stat(output).st_mtime_ns == modified
-
-    # other sentences: the cache no longer holds them, so it is rebuilt
-    monkeypatch.undo()
-    input_file.write_text("A different first line\nand a second one\n", encoding="utf-8")
-    tiny_elmo.embed_file(input_file, output, progress=False)
-    with h5py.File(output, "r") as fin:
-        assert set(fin) == {"0", "1", "sentence_to_index"}
-        assert fin["0"].shape == (3, 4, tiny_elmo.output_dim)
-
-
-def test_embed_file_replaces_a_broken_output(tiny_elmo, input_file, tmp_path):
-    output = tmp_path / "vectors.hdf5"
-    output.write_bytes(b"half a file")
-    tiny_elmo.embed_file(input_file, output, progress=False)
-    with h5py.File(output, "r") as fin:
-        assert "sentence_to_index" in fin
-
-
-def test_embed_file_input_errors(tiny_elmo, tmp_path):
-    with pytest.raises(FileNotFoundError, match="input file not found"):
-        tiny_elmo.embed_file(tmp_path / "missing.txt", tmp_path / "out.hdf5")
-    (tmp_path / "blank.txt").write_text("one line\n\nthird line\n")
-    with pytest.raises(ValueError, match=r"empty lines \(line 2\)"):
-        tiny_elmo.embed_file(tmp_path / "blank.txt", tmp_path / "out.hdf5")
-    assert not (tmp_path / "out.hdf5").exists()
