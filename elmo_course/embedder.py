@@ -23,15 +23,24 @@ from .chars import MAX_CHARS, as_sentences, batch_to_ids, check_sentences
 from .weights import read_options, read_weights
 
 
+START_STATES = ("zero", "warm")
+# What a warm start has read before every sentence: plain, neutral, no sentiment, no rare word.
+WARM_START_SENTENCE = "This is a sentence .".split()
+
+
 class Elmo:
     """A loaded ELMo model. Build it with ``elmo_course.load_elmo``."""
 
-    def __init__(self, bilm, name="elmo", stateful=False):
+    def __init__(self, bilm, name="elmo", stateful=False, start="zero"):
+        if start not in START_STATES:
+            raise ValueError(f"start must be one of {START_STATES}, got {start!r}")
         self.bilm = bilm
         self.name = name
         self.source = None  # what load_elmo needs to load this model again, when known
         self.stateful = stateful
+        self.start = start
         self._state = None
+        self._warm_state = None
         dims = (bilm.projection_dim, bilm.hidden_dim)
         state_spec = [
             [tuple(tf.TensorSpec([None, d], tf.float32) for d in dims) for _ in range(bilm.n_layers)]
@@ -78,9 +87,20 @@ class Elmo:
         layers = tf.stack([tf.concat([token, token], axis=-1)] + out["lstm_outputs"], axis=1)
         return layers, out["state"]
 
+    def _start_state(self, batch_size):
+        """The state every sentence starts from: zeros, or with ``start="warm"`` the state after
+        reading ``WARM_START_SENTENCE`` from zeros (the same for every sentence: deterministic)."""
+        if self.start == "zero":
+            return self.bilm.zero_state(batch_size)
+        if self._warm_state is None:
+            ids = batch_to_ids([WARM_START_SENTENCE])
+            _, self._warm_state = self._forward(tf.constant(ids, tf.int32), tf.constant([len(WARM_START_SENTENCE)]),
+                                                self.bilm.zero_state(1))
+        return tf.nest.map_structure(lambda x: tf.tile(x, [batch_size, 1]), self._warm_state)
+
     def _initial_state(self, batch_size):
         if not self.stateful or self._state is None:
-            return self.bilm.zero_state(batch_size)
+            return self._start_state(batch_size)
         # a carried state belongs to batch rows: keep the rows that exist, start new rows at zero
         def fit(x):
             rows = x[:batch_size]

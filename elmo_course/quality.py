@@ -83,6 +83,27 @@ CURVE_SIZES = (100, 200, 500, 1000, 2000)
 CURVE_SAMPLE = {"n_test": 1000, "max_tokens": 100}
 
 
+def review_sample(n_train=max(CURVE_SIZES), n_test=1000, max_tokens=100):
+    """Tokens (first ``max_tokens`` of each review) and labels of a stratified course-train
+    sample and a course-test sample: ({"train": [...], "test": [...]}, {"train": y, "test": y})."""
+    frames = {"train": data.load_imdb("train", n=n_train), "test": data.load_imdb("test", n=n_test)}
+    tokens = {name: [data.tokenize(t)[:max_tokens] for t in frame["text"]] for name, frame in frames.items()}
+    return tokens, {name: frame["label"].to_numpy() for name, frame in frames.items()}
+
+
+def probe_accuracy(train_x, train_y, test_x, test_y, scale=True):
+    """Test accuracy of logistic regression, C picked by 5-fold cross-validation on the training
+    rows; ``scale``: standardise dense features first."""
+    model = LogisticRegressionCV(Cs=SENTIMENT_CS, cv=5, max_iter=3000)
+    if scale:
+        model = make_pipeline(StandardScaler(), model)
+    return float(model.fit(train_x, train_y).score(test_x, test_y))
+
+
+def _mean_pooled(elmo, token_lists, which="mean"):
+    return np.stack([layer_mix(x, which).mean(axis=0) for x in elmo.embed_sentences(token_lists, progress=False)])
+
+
 def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=None):
     """Sample efficiency (the paper's section 5.4): test accuracy against the number of training
     reviews, course-train -> course-test, first ``max_tokens`` tokens of each review.
@@ -98,11 +119,7 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     from .glove import load_glove
 
     glove = glove or load_glove()
-    train_frame = data.load_imdb("train", n=max(sizes))
-    test_frame = data.load_imdb("test", n=n_test)
-    tokens = {"train": [data.tokenize(t)[:max_tokens] for t in train_frame["text"]],
-              "test": [data.tokenize(t)[:max_tokens] for t in test_frame["text"]]}
-    labels = {"train": train_frame["label"].to_numpy(), "test": test_frame["label"].to_numpy()}
+    tokens, labels = review_sample(max(sizes), n_test, max_tokens)
     layers = {name: list(elmo.embed_sentences(tokens[name], progress=False)) for name in tokens}
     dense = {
         "glove_average": {name: np.stack([glove.average(t) for t in tokens[name]]) for name in tokens},
@@ -112,22 +129,58 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     curve = {row: {} for row in ("bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words")}
     for n in sizes:
         y = labels["train"][:n]
-
-        def fit(train_x, test_x, scale):
-            model = LogisticRegressionCV(Cs=SENTIMENT_CS, cv=5, max_iter=3000)
-            if scale:
-                model = make_pipeline(StandardScaler(), model)
-            return float(model.fit(train_x, y).score(test_x, labels["test"]))
-
-        bag = Counts(ngram_range=(1, 2), binary=True, lowercase=False, analyzer="word",
-                     tokenizer=lambda s: s, preprocessor=lambda s: s, token_pattern=None)
-        bag_train = bag.fit_transform(tokens["train"][:n])
-        bag_test = bag.transform(tokens["test"])
-        curve["bag_of_words"][n] = fit(bag_train, bag_test, scale=False)
+        bag = Counts(ngram_range=(1, 2), binary=True, lowercase=False, tokenizer=lambda s: s,
+                     preprocessor=lambda s: s, token_pattern=None)
+        bag_train, bag_test = bag.fit_transform(tokens["train"][:n]), bag.transform(tokens["test"])
+        curve["bag_of_words"][n] = probe_accuracy(bag_train, y, bag_test, labels["test"], scale=False)
         for row, features in dense.items():
-            curve[row][n] = fit(features["train"][:n], features["test"], scale=True)
+            curve[row][n] = probe_accuracy(features["train"][:n], y, features["test"], labels["test"])
         scaler = StandardScaler().fit(dense["elmo"]["train"][:n])
         both = [sparse.hstack([bag_x, sparse.csr_matrix(scaler.transform(x))]).tocsr()
                 for bag_x, x in ((bag_train, dense["elmo"]["train"][:n]), (bag_test, dense["elmo"]["test"]))]
-        curve["elmo_plus_bag_of_words"][n] = fit(both[0], both[1], scale=False)
+        curve["elmo_plus_bag_of_words"][n] = probe_accuracy(both[0], y, both[1], labels["test"], scale=False)
     return curve
+
+
+class GloveSenses:
+    """GloVe behind the sense probe's embedder interface: one layer, one vector per token."""
+
+    def __init__(self, glove):
+        self.glove = glove
+
+    def embed_sentences(self, sentences, **_):
+        for tokens in sentences:
+            yield self.glove.embed_tokens(tokens)[None]
+
+
+def glove_sense_accuracy(glove=None):
+    """The sense probe on GloVe vectors: context-independent, so exactly chance (0.5)."""
+    from .glove import load_glove
+
+    return float(senses.sense_accuracy(GloveSenses(glove or load_glove()), layers=(0,)).loc["all", 0])
+
+
+def start_state_figures(elmo, n_train=1000, n_test=1000, max_tokens=100, seed=0):
+    """What the LSTM's starting state costs: sense accuracy per LSTM layer and the 1,000-review
+    sentiment accuracy (ELMo, mean of the layers) when every sentence starts
+
+    - ``zero``: from a zero state (the stateless default),
+    - ``warm``: from the state the model reaches after ``embedder.WARM_START_SENTENCE``,
+    - ``carried``: from whatever the text before it left (a stateful run, batches of 64, as
+      bilm-tf and AllenNLP run; the sense sentences in a shuffled order, so that the state
+      never comes from a sentence of the same sense by construction of the file).
+    """
+    variants = {"zero": Elmo(elmo.bilm, name="zero"), "warm": Elmo(elmo.bilm, name="warm", start="warm"),
+                "carried": Elmo(elmo.bilm, name="carried", stateful=True)}
+    frame = senses.load_sense_sentences()
+    shuffled = frame.iloc[np.random.default_rng(seed).permutation(len(frame))].reset_index(drop=True)
+    tokens, labels = review_sample(n_train, n_test, max_tokens)
+    figures = {}
+    for name, variant in variants.items():
+        accuracy = senses.sense_accuracy(variant, shuffled if name == "carried" else frame, layers=(1, 2))
+        variant.reset_states()
+        train_x = _mean_pooled(variant, tokens["train"])
+        test_x = _mean_pooled(variant, tokens["test"])
+        figures[name] = {"sense_layer1": float(accuracy.loc["all", 1]), "sense_layer2": float(accuracy.loc["all", 2]),
+                         "sentiment_1000": probe_accuracy(train_x, labels["train"], test_x, labels["test"])}
+    return figures

@@ -444,6 +444,7 @@ def train(args, output, log, record):
         record.update(glove_distillation={"words": len(words), "steps": args.glove_steps,
                                           "seconds": time.time() - started, "cosine": cosine})
         log({"glove_cosine": cosine})
+        manager.save()  # a run stopped from here on resumes without distilling again
     type_vectors = train_streams.type_vectors(trainer.bilm) if args.freeze_layer0 else None
     # A resumed run goes on where the last one stopped: same epoch, next window.
     steps_before = int(trainer.step)
