@@ -1,19 +1,31 @@
 # The course's commands. Quick start: `make lab` (learners) and `make test` (maintainers).
-PYTHON ?= python3.11
+# The Python: PYTHON=... if given, else the newest of python3.13, python3.12, python3.11 on PATH.
+SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
+PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell command -v $(p) 2>/dev/null)))
+# GPU=1: the CUDA build of TensorFlow (Linux with an NVIDIA GPU) instead of the CPU build.
+TENSORFLOW := $(if $(filter 1,$(GPU)),requirements/tensorflow-gpu.txt,requirements/tensorflow.txt)
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 NOTEBOOK_ENV := TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore USE_TF=0
 
-.PHONY: setup lab test test-unit notebooks benchmark clean
+.PHONY: setup lab test test-unit notebooks benchmark check-install check-python clean
 
 setup: $(READY)
 
+check-python:
+	@test -n "$(PYTHON)" || { echo "make: no supported Python found. The course needs Python 3.11, 3.12 or 3.13:"; \
+	  echo "  install one (python.org, pyenv, 'brew install python@3.12', 'apt install python3.12-venv'),"; \
+	  echo "  or name it: make setup PYTHON=/path/to/python3.12"; exit 2; }
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else 1)' || { \
+	  echo "make: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the course needs 3.11, 3.12 or 3.13 (PYTHON=...)"; exit 2; }
+
 # The whole install recipe, AllenNLP included, is here and in requirements/.
 $(READY): requirements/*.txt pyproject.toml
+	@$(MAKE) --no-print-directory check-python PYTHON="$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install --quiet -r requirements/course.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt
+	$(BIN)/pip install --quiet -r requirements/course.txt -r $(TENSORFLOW) -r requirements/lab.txt -r requirements/dev.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements/no-deps-hub.txt -r requirements/no-deps-allennlp.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (elmo-course)"
@@ -35,6 +47,11 @@ notebooks: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/throughput.py
+
+# Resolve `pip install .` for Linux x86_64, macOS arm64 and Linux aarch64 on Python 3.11-3.13
+# (metadata only, from the package index) and count the TensorFlow distributions in each.
+check-install: setup
+	$(BIN)/python scripts/check_install.py
 
 clean:
 	rm -rf $(VENV)

@@ -1,9 +1,12 @@
 """The install recipes agree: requirements/*.txt (read by pyproject.toml and `make setup`) and
-environment.yml name the same packages with the same version specifiers.
+environment.yml name the same packages with the same version specifiers and markers.
 
 requirements/no-deps-*.txt are installed with ``pip install --no-deps`` (their declared pins do not
 hold on Python 3.11 or pull the wrong TensorFlow), so environment.yml leaves them to a pip step
-after `conda env create`; every other requirement must be in environment.yml's pip section.
+after `conda env create`; every other requirement of `make setup` must be in environment.yml's pip
+section. TensorFlow is chosen in three files: tensorflow.txt (`make setup`, by platform),
+tensorflow-gpu.txt (`make setup GPU=1`) and tensorflow-pip.txt (the package's metadata); they
+must name one version.
 """
 
 import re
@@ -54,18 +57,38 @@ def conda_pip_requirements(repo_root):
     return parse_requirements(pip_sections[0], "environment.yml")
 
 
+TENSORFLOW_FILES = {"tensorflow.txt", "tensorflow-gpu.txt", "tensorflow-pip.txt"}
+ONLY_FOR_PIP_INSTALL = {"tensorflow-pip.txt"}  # `make setup` and environment.yml use tensorflow.txt
+ONLY_FOR_GPU = {"tensorflow-gpu.txt"}
+
+
 def test_no_package_is_in_two_requirement_files(requirement_files):
     seen = {}
     for file_name, requirements in requirement_files.items():
+        if file_name in TENSORFLOW_FILES:
+            continue
         for name in requirements:
             assert name not in seen, f"{name} is in both {seen[name]} and {file_name}"
             seen[name] = file_name
+    tensorflow_names = {name for f in TENSORFLOW_FILES for name in requirement_files[f]}
+    assert not tensorflow_names & set(seen), f"TensorFlow is also pinned in {seen}"
+
+
+def test_the_tensorflow_files_name_one_version(requirement_files):
+    versions = {str(r.specifier) for f in TENSORFLOW_FILES for r in requirement_files[f].values()}
+    assert len(versions) == 1, versions
+    markers = [r.marker for r in requirement_files["tensorflow.txt"].values()]
+    for platform, machine in (("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "arm64"), ("win32", "AMD64")):
+        chosen = [m for m in markers if m.evaluate({"sys_platform": platform, "platform_machine": machine})]
+        assert len(chosen) == 1, f"tensorflow.txt picks {len(chosen)} TensorFlows on {platform} {machine}"
 
 
 def test_environment_yml_names_the_same_packages_with_the_same_versions(requirement_files,
                                                                         conda_pip_requirements):
     everything, installed_by_conda_env = {}, {}
     for file_name, requirements in requirement_files.items():
+        if file_name in ONLY_FOR_PIP_INSTALL | ONLY_FOR_GPU:
+            continue
         everything.update(requirements)
         if not file_name.startswith("no-deps-"):
             installed_by_conda_env.update(requirements)
@@ -93,16 +116,24 @@ def test_environment_yml_pins_the_python_of_pyproject(repo_root):
     assert Requirement(f"python{project['requires-python']}").specifier.contains(version)
 
 
-def test_pyproject_reads_its_dependencies_from_every_requirements_file(repo_root, requirement_files):
+PACKAGE_DEPENDENCIES = {"course.txt", "tensorflow-pip.txt", "no-deps-hub.txt"}
+PACKAGE_EXTRAS = {"lab": "lab.txt", "dev": "dev.txt", "train": "general-text.txt"}
+
+
+def test_pyproject_declares_the_library_and_the_extras(repo_root, requirement_files):
     pyproject = tomllib.loads((repo_root / "pyproject.toml").read_text())
     assert set(pyproject["project"]["dynamic"]) >= {"dependencies", "optional-dependencies"}
     dynamic = pyproject["tool"]["setuptools"]["dynamic"]
-    listed = list(dynamic["dependencies"]["file"])
-    for extra in dynamic.get("optional-dependencies", {}).values():
-        listed += extra["file"]
-    for path in listed:
-        assert (repo_root / path).is_file(), f"pyproject.toml reads {path}, which does not exist"
-    assert sorted(path.removeprefix("requirements/") for path in listed) == sorted(requirement_files)
+    listed = [path.removeprefix("requirements/") for path in dynamic["dependencies"]["file"]]
+    assert set(listed) == PACKAGE_DEPENDENCIES
+    extras = {name: [p.removeprefix("requirements/") for p in extra["file"]]
+              for name, extra in dynamic["optional-dependencies"].items()}
+    assert extras == {name: [f] for name, f in PACKAGE_EXTRAS.items()}
+    for path in listed + [f for files in extras.values() for f in files]:
+        assert path in requirement_files, f"pyproject.toml reads requirements/{path}, which does not exist"
+    # the package pulls exactly one TensorFlow: the one tf-keras and tensorflow-hub require
+    declared = {name for f in PACKAGE_DEPENDENCIES for name in requirement_files[f]}
+    assert "tensorflow" in declared and "tensorflow-cpu" not in declared
 
 
 def _setup_recipe(makefile_text):
@@ -122,14 +153,19 @@ def _setup_recipe(makefile_text):
 
 
 def test_make_setup_installs_every_requirements_file(repo_root, requirement_files):
-    recipe = _setup_recipe((repo_root / "Makefile").read_text())
+    makefile = (repo_root / "Makefile").read_text()
+    recipe = _setup_recipe(makefile)
+    tensorflow = re.search(r"^TENSORFLOW\s*:=\s*\$\(if \$\(filter 1,\$\(GPU\)\),(\S+),(\S+)\)", makefile, re.M)
+    assert tensorflow, "the Makefile should choose TENSORFLOW by GPU=1"
+    assert tensorflow.groups() == ("requirements/tensorflow-gpu.txt", "requirements/tensorflow.txt")
     installed = {}
     for line in recipe:
         if "pip install" not in line:
             continue
         for path in re.findall(r"-r\s+(\S+)", line):
+            path = {"$(TENSORFLOW)": "requirements/tensorflow.txt"}.get(path, path)
             installed[path.removeprefix("requirements/")] = "--no-deps" in line.split()
-    assert sorted(installed) == sorted(requirement_files)
+    assert sorted(installed) == sorted(set(requirement_files) - ONLY_FOR_PIP_INSTALL - ONLY_FOR_GPU)
     for file_name, without_dependencies in installed.items():
         assert without_dependencies == file_name.startswith("no-deps-"), (
             f"`make setup` installs {file_name} {'with' if without_dependencies else 'without'} "
