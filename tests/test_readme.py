@@ -22,3 +22,17 @@ def test_readme_quick_start_is_the_two_make_commands():
     commands = re.findall(r"^make \w+", quick_start, flags=re.M)
     assert commands == ["make lab", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_lesson_opens_with_the_same_hosted_install_cell():
+    import json
+
+    cells = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+        cells[path.name] = "".join(code[0]["source"])
+    first = next(iter(cells.values()))
+    assert "git+https://github.com/elmo-course/elmo-course" in first and "restart" in first
+    different = [name for name, source in cells.items() if source != first]
+    assert not different, f"these lessons open with another install cell: {different}"
