@@ -71,7 +71,8 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path):
-        return cls(Path(path).read_text(encoding="utf-8").split("\n")[:-1])
+        words = Path(path).read_text(encoding="utf-8").split("\n")
+        return cls(words[:-1] if words[-1] == "" else words)  # the last line may lack its newline
 
     def save(self, path):
         Path(path).write_text("".join(w + "\n" for w in self.words), encoding="utf-8")
