@@ -410,6 +410,36 @@ def main(argv=None):
     print(json.dumps(summary, indent=2))
 
 
+def run_epochs(trainer, streams, manager, record, output, log, epochs, max_minutes=None,
+               save_every_minutes=10, type_vectors=None):
+    """Train up to ``epochs`` passes over ``streams`` (or ``max_minutes``), checkpointing and
+    dumping into ``output`` every ``save_every_minutes`` and at the end, with the run's minutes,
+    steps and speed in ``record``. A resumed run goes on where the last one stopped: same epoch,
+    next window."""
+    steps_before = int(trainer.step)
+    first_epoch, first_window = divmod(steps_before, streams.num_windows(trainer.unroll_steps))
+    started = time.time()
+
+    def save():
+        manager.save()
+        trainer.dump(output)
+        seconds = time.time() - started
+        tokens = (int(trainer.step) - steps_before) * trainer.batch_size * trainer.unroll_steps
+        record.update(minutes=seconds / 60, steps_before=steps_before, steps_after=int(trainer.step),
+                      tokens_per_direction=tokens, tokens_per_s=tokens / max(seconds, 1e-9))
+
+    for epoch in range(first_epoch, epochs):
+        remaining = None if max_minutes is None else max_minutes * 60 - (time.time() - started)
+        if remaining is not None and remaining <= 0:
+            break
+        loss = trainer.train_epoch(streams, max_seconds=remaining, log=log, every_minutes=save_every_minutes,
+                                   on_save=save, first_window=first_window if epoch == first_epoch else 0,
+                                   type_vectors=type_vectors)
+        save()
+        log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
+    save()
+
+
 def train(args, output, log, record):
     review_sentences = corpus_sentences("train", args.reviews)
     general = general_sentences(args.general_text) if args.general_text else {}
@@ -447,30 +477,9 @@ def train(args, output, log, record):
         log({"glove_cosine": cosine})
         manager.save()  # a run stopped from here on resumes without distilling again
     type_vectors = train_streams.type_vectors(trainer.bilm) if args.freeze_layer0 else None
-    # A resumed run goes on where the last one stopped: same epoch, next window.
-    steps_before = int(trainer.step)
-    first_epoch, first_window = divmod(steps_before, train_streams.num_windows(trainer.unroll_steps))
     started = time.time()
-
-    def save():
-        manager.save()
-        trainer.dump(output)
-        seconds = time.time() - started
-        tokens = (int(trainer.step) - steps_before) * args.batch_size * trainer.unroll_steps
-        record.update(minutes=seconds / 60, steps_before=steps_before, steps_after=int(trainer.step),
-                      tokens_per_direction=tokens, tokens_per_s=tokens / max(seconds, 1e-9))
-
-    for epoch in range(first_epoch, args.epochs):
-        remaining = None if args.max_minutes is None else args.max_minutes * 60 - (time.time() - started)
-        if remaining is not None and remaining <= 0:
-            break
-        loss = trainer.train_epoch(train_streams, max_seconds=remaining, log=log,
-                                   every_minutes=args.save_every_minutes, on_save=save,
-                                   first_window=first_window if epoch == first_epoch else 0,
-                                   type_vectors=type_vectors)
-        save()
-        log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
-    save()
+    run_epochs(trainer, train_streams, manager, record, output, log, args.epochs, args.max_minutes,
+               args.save_every_minutes, type_vectors)
     forward_ppl, backward_ppl = trainer.perplexity(test_streams)
     summary = {"train_seconds": time.time() - started, "steps": int(trainer.step),
                "forward_perplexity": forward_ppl, "backward_perplexity": backward_ppl,

@@ -27,7 +27,7 @@ import numpy as np
 
 from .chars import BOS_TOKEN, EOS_TOKEN, token_to_ids
 from .data import split_sentences, tokenize
-from .train import (SOFTMAX_FILE, LanguageModelTrainer, RunRecord, Streams, Vocabulary,
+from .train import (SOFTMAX_FILE, LanguageModelTrainer, RunRecord, Streams, Vocabulary, run_epochs,
                     softmax_from_layer0, tiny_options)
 
 HELD_OUT_EVERY = 50
@@ -202,26 +202,8 @@ def train_on_files(corpus, output, args, start=None, counts=None):
                       f"{per_epoch / 60:.1f} min, {args.epochs} epoch(s) {args.epochs * per_epoch / 60:.1f} min",
                       flush=True)
 
-        steps_before = int(trainer.step)
-        first_epoch, first_window = divmod(steps_before, windows)
-
-        def save():
-            manager.save()
-            trainer.dump(output)
-            seconds = time.time() - started
-            tokens = (int(trainer.step) - steps_before) * trainer.batch_size * trainer.unroll_steps
-            record.update(minutes=seconds / 60, steps_before=steps_before, steps_after=int(trainer.step),
-                          tokens_per_direction=tokens, tokens_per_s=tokens / max(seconds, 1e-9))
-
-        for epoch in range(first_epoch, args.epochs):
-            remaining = None if args.max_minutes is None else args.max_minutes * 60 - (time.time() - started)
-            if remaining is not None and remaining <= 0:
-                break
-            loss = trainer.train_epoch(streams, max_seconds=remaining, log=log, on_save=save,
-                                       every_minutes=args.save_every_minutes,
-                                       first_window=first_window if epoch == first_epoch else 0)
-            log({"epoch": epoch, "train_loss": loss, "seconds": time.time() - started})
-        save()
+        run_epochs(trainer, streams, manager, record, output, log, args.epochs, args.max_minutes,
+                   args.save_every_minutes)
     after = held_out_perplexity()
     summary = {"steps": int(trainer.step), "minutes": (time.time() - started) / 60,
                "held_out_perplexity_before": before, "held_out_perplexity_after": after}
