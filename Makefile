@@ -21,14 +21,14 @@ check-python:
 	  echo "make: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the course needs 3.11, 3.12 or 3.13 (PYTHON=...)"; exit 2; }
 
 # The whole install recipe, AllenNLP included, is here and in requirements/.
-$(READY): requirements/*.txt pyproject.toml
+$(READY): requirements/*.txt pyproject.toml scripts/install_kernel.py
 	@$(MAKE) --no-print-directory check-python PYTHON="$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
 	$(BIN)/pip install --quiet -r requirements/course.txt -r $(TENSORFLOW) -r requirements/lab.txt -r requirements/dev.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements/no-deps-hub.txt -r requirements/no-deps-allennlp.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (elmo-course)"
+	$(BIN)/python scripts/install_kernel.py
 	touch $(READY)
 
 lab: setup
