@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from . import registry
-from .embedder import Elmo
+from .embedder import START_STATES, Elmo
 
 
 def _weight_file_in(directory):
@@ -31,13 +31,23 @@ def _weight_file_in(directory):
     return candidates[0]
 
 
-def load_elmo(name=None, *, options_file=None, weight_file=None, stateful=False):
+def load_elmo(name=None, *, options_file=None, weight_file=None, stateful=False, start="zero"):
     """Load an ELMo (see the module docstring for what ``name`` can be).
+
+    ``start="warm"``: every sentence starts from the state the model reaches after reading
+    ``embedder.WARM_START_SENTENCE`` instead of a zero state (deterministic as well; the model card
+    measures what each start gives). Not available for TF-Hub models.
 
     The model's ``source`` attribute records what to pass to ``load_elmo`` to load it again
     (Keras layers store it in their config).
     """
     elmo = _load(name, options_file, weight_file, stateful)
+    if start != "zero":
+        if not hasattr(elmo, "start"):
+            raise ValueError(f"start={start!r} needs an options.json + weights model, not a TF-Hub module")
+        if start not in START_STATES:
+            raise ValueError(f"start must be one of {START_STATES}, got {start!r}")
+        elmo.start = start
     if getattr(elmo, "source", None) is None and options_file is None:
         elmo.source = str(name or os.environ.get(registry.ENV_VAR) or registry.SHIPPED_MODEL)
     return elmo

@@ -60,10 +60,13 @@ def render_runs(runs):
     """The card's table of training runs, one row per run of training.json."""
     rows = ["| run | command | machine | minutes | tokens/s per direction | tokens per direction |",
             "|---|---|---|---|---|---|"]
+    notes = []
     for number, run in enumerate(runs, start=1):
         rows.append(f"| {number} | `{run['command']}` | {run['machine']} | {run['minutes']:.1f} | "
                     f"{run['tokens_per_s']:,.0f} | {run['tokens_per_direction'] / 1e6:.1f}M |")
-    return "\n".join(rows)
+        if run.get("note"):
+            notes.append(f"Run {number}: {run['note']}.")
+    return "\n".join(rows) + ("\n\n" + " ".join(notes) if notes else "")
 
 
 def render_values(metrics, runs, options):
@@ -114,6 +117,17 @@ def render_values(metrics, runs, options):
     best_layer = max(("1", "2"), key=lambda layer: metrics["senses"]["trained"][layer])
     best = metrics["senses"]["trained"][best_layer]
     values["sense_best_layer"], values["sense_best"] = best_layer, f"{best:.3f}"
+    glove_row, bag_row, elmo_row, both_row = (curve[k] for k in ("glove_average", "bag_of_words", "elmo",
+                                                                   "elmo_plus_bag_of_words"))
+    values["sentiment_sentence"] = " ".join(
+        f"With {int(n):,} training reviews ELMo reaches {elmo_row[n]:.3f}, "
+        f"{'above' if elmo_row[n] > glove_row[n] else 'below'} the GloVe average ({glove_row[n]:.3f}), and "
+        f"ELMo + bag of words {both_row[n]:.3f} against bag of words alone {bag_row[n]:.3f}."
+        for n in sizes if int(n) in (500, 1000))
+    if elmo_row["1000"] < glove_row["1000"]:
+        values["sentiment_sentence"] += (" GloVe's word statistics from 6B tokens, averaged over a review, carry "
+                                         "more sentiment than this model's mean-pooled layers; its layer 0, fit "
+                                         "to GloVe, recovers only part of them.")
     values["sense_target_sentence"] = (
         f"The course set itself a target of {SENSE_TARGET} sense accuracy for the best LSTM layer; this model "
         f"reaches {best:.3f} (layer {best_layer}), "

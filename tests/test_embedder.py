@@ -243,3 +243,15 @@ def test_embed_sentences_is_lazy(tiny_elmo, monkeypatch):
     next(iterator)
     assert len(calls) >= 1
 
+
+
+def test_a_warm_start_is_deterministic_and_changes_only_the_lstm_layers(tiny_model_dir):
+    zero = ec.load_elmo(str(tiny_model_dir))
+    warm = ec.load_elmo(str(tiny_model_dir), start="warm")
+    alone = warm.embed_sentence(SENTENCE)
+    in_a_batch = warm.embed_batch([LONGER[0], SENTENCE, LONGER[1]])[1]
+    assert largest_difference(alone, in_a_batch) < TOLERANCE, "a warm start does not depend on the batch"
+    difference = np.abs(alone - zero.embed_sentence(SENTENCE)).max(axis=(1, 2))
+    assert difference[0] == 0.0 and difference[1:].min() > 1e-4
+    with pytest.raises(ValueError, match="start must be one of"):
+        ec.load_elmo(str(tiny_model_dir), start="hot")
