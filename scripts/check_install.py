@@ -93,10 +93,12 @@ def check(what, targets_for, no_deps=False):
     return failures
 
 
-def main():
+def main(recipe=True):
+    """Check `pip install .` and, with ``recipe``, the pins of `make setup`; 0 when all resolve."""
     failures = check("pip install . (the package's metadata)", lambda *_: [str(ROOT)])
-    failures += check("make setup (the pins of requirements/ it installs with dependencies, without "
-                      "theirs)", recipe_requirements, no_deps=True)
+    if recipe:
+        failures += check("make setup (the pins of requirements/ it installs with dependencies, without "
+                          "theirs)", recipe_requirements, no_deps=True)
     return 1 if failures else 0
 
 
