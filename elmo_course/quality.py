@@ -3,10 +3,11 @@
 - held-out perplexity, forward and backward, next to a unigram model on the same text;
 - sense accuracy per layer (``senses.sense_accuracy``), next to a randomly initialised biLM of
   the same size, which shows how much comes from training rather than from mixing neighbours;
-- review sentiment from mean-pooled vectors (logistic regression) for the ELMo mix and for
-  layer 0 alone, next to a bag-of-words logistic regression on the same reviews. Dense features
-  are standardised (as in lessons 03 and 04), and every classifier picks its regularisation
-  strength by 5-fold cross-validation on the training reviews only.
+- review sentiment against the number of training reviews (``sentiment_curve``): bag of words,
+  the GloVe average, ELMo's layer 0, ELMo and ELMo + bag of words. Dense features are
+  standardised (as in lessons 03 and 04), and every classifier picks its regularisation strength
+  by 5-fold cross-validation on the training reviews only;
+- what the LSTM's starting state costs (``start_state_figures``).
 
 Each function is deterministic: the same model gives the same numbers.
 """
@@ -19,9 +20,8 @@ from sklearn.preprocessing import StandardScaler
 from . import data, senses
 from .bilm import BiLM
 from .embedder import Elmo
-from .features import layer_mix
+from .features import layer_mix, pooled_vectors
 
-SENTIMENT_SAMPLE = {"n_train": 1000, "n_test": 500, "max_tokens": 128}
 PERPLEXITY_SAMPLE = {"test_reviews": 100, "batch_size": 16}
 SENTIMENT_CS = np.logspace(-3, 2, 11)  # inverse regularisation strengths tried by cross-validation
 
@@ -52,33 +52,6 @@ def sense_figures(elmo, seed=0):
                                  for word, row in trained.drop(index="all").iterrows()}}
 
 
-def sentiment_figures(elmo, n_train=1000, n_test=500, max_tokens=128):
-    """Test accuracy of logistic regression on course-train -> course-test review samples."""
-    train_frame = data.load_imdb("train", n=n_train)
-    test_frame = data.load_imdb("test", n=n_test)
-    tokens = {name: [data.tokenize(t)[:max_tokens] for t in frame["text"]]
-              for name, frame in (("train", train_frame), ("test", test_frame))}
-    labels = {"train": train_frame["label"].to_numpy(), "test": test_frame["label"].to_numpy()}
-
-    def accuracy(features_train, features_test, dense=True):
-        model = LogisticRegressionCV(Cs=SENTIMENT_CS, cv=5, max_iter=2000)
-        if dense:  # one scale for every dimension, so that one penalty fits them all
-            model = make_pipeline(StandardScaler(), model)
-        model.fit(features_train, labels["train"])
-        return float(model.score(features_test, labels["test"]))
-
-    layers = {name: list(elmo.embed_sentences(tokens[name], progress=False)) for name in tokens}
-    figures = {}
-    for label, which in (("elmo_mean_of_layers", "mean"), ("layer0", 0), ("layer1", 1), ("layer2", 2)):
-        pooled = {name: np.stack([layer_mix(x, which).mean(axis=0) for x in layers[name]]) for name in layers}
-        figures[label] = accuracy(pooled["train"], pooled["test"])
-    bag = CountVectorizer(analyzer=lambda words: words, binary=True)
-    figures["bag_of_words"] = accuracy(bag.fit_transform(tokens["train"]), bag.transform(tokens["test"]),
-                                       dense=False)
-    return figures
-
-
-
 CURVE_SIZES = (100, 200, 500, 1000, 2000)
 CURVE_SAMPLE = {"n_test": 1000, "max_tokens": 100}
 
@@ -100,10 +73,6 @@ def probe_accuracy(train_x, train_y, test_x, test_y, scale=True):
     return float(model.fit(train_x, train_y).score(test_x, test_y))
 
 
-def _mean_pooled(elmo, token_lists, which="mean"):
-    return np.stack([layer_mix(x, which).mean(axis=0) for x in elmo.embed_sentences(token_lists, progress=False)])
-
-
 def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=None):
     """Sample efficiency (the paper's section 5.4): test accuracy against the number of training
     reviews, course-train -> course-test, first ``max_tokens`` tokens of each review.
@@ -114,7 +83,6 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     Returns {row: {n: accuracy}}.
     """
     from scipy import sparse
-    from sklearn.feature_extraction.text import CountVectorizer as Counts
 
     from .glove import load_glove
 
@@ -129,7 +97,7 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     curve = {row: {} for row in ("bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words")}
     for n in sizes:
         y = labels["train"][:n]
-        bag = Counts(ngram_range=(1, 2), binary=True, lowercase=False, tokenizer=lambda s: s,
+        bag = CountVectorizer(ngram_range=(1, 2), binary=True, lowercase=False, tokenizer=lambda s: s,
                      preprocessor=lambda s: s, token_pattern=None)
         bag_train, bag_test = bag.fit_transform(tokens["train"][:n]), bag.transform(tokens["test"])
         curve["bag_of_words"][n] = probe_accuracy(bag_train, y, bag_test, labels["test"], scale=False)
@@ -179,8 +147,8 @@ def start_state_figures(elmo, n_train=1000, n_test=1000, max_tokens=100, seed=0)
     for name, variant in variants.items():
         accuracy = senses.sense_accuracy(variant, shuffled if name == "carried" else frame, layers=(1, 2))
         variant.reset_states()
-        train_x = _mean_pooled(variant, tokens["train"])
-        test_x = _mean_pooled(variant, tokens["test"])
+        train_x = pooled_vectors(variant, tokens["train"], progress=False)
+        test_x = pooled_vectors(variant, tokens["test"], progress=False)
         figures[name] = {"sense_layer1": float(accuracy.loc["all", 1]), "sense_layer2": float(accuracy.loc["all", 2]),
                          "sentiment_1000": probe_accuracy(train_x, labels["train"], test_x, labels["test"])}
     return figures
