@@ -65,13 +65,16 @@ import pandas as pd  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from elmo_course import bilm, registry, weights  # noqa: E402
-from elmo_course.data import split_sentences, tokenize  # noqa: E402
-from elmo_course.embedder import Elmo  # noqa: E402
+from elmo_course import registry  # noqa: E402
+from elmo_course.course.text import split_sentences, tokenize  # noqa: E402
+from elmo_course.engine import bilm, weight_files  # noqa: E402
+from elmo_course.engine.options import ElmoOptions  # noqa: E402
+from elmo_course.elmo import Elmo  # noqa: E402
 
 
 def flops_per_position(options):
     """Multiply-add FLOPs (x2) of one token position through the whole biLM, by part."""
+    options = ElmoOptions.from_dict(options).to_dict()
     cnn, lstm = options["char_cnn"], options["lstm"]
     chars, char_dim = cnn.get("max_characters_per_token", 50), cnn["embedding"]["dim"]
     n_filters = sum(n for _, n in cnn["filters"])
@@ -169,13 +172,13 @@ def measure(name, options, batches, args):
     positions = tokens + 2 * sum(len(batch) for batch in batches)
     with tempfile.TemporaryDirectory() as folder:
         options_file, weight_file = Path(folder, "options.json"), Path(folder, "weights.hdf5")
-        weights.write_options(options, options_file)
-        weights.write_weights(bilm.random_weights(options, seed=0), weight_file)
+        ElmoOptions.from_dict(options).write(options_file)
+        weight_files.write_weights(bilm.random_weights(options, seed=0), weight_file)
         runners = {"ours": Elmo.from_files(options_file, weight_file).embed_batch}
         if not args.skip_allennlp:
             runners["allennlp"] = AllenNLPRunner(options_file, weight_file, args.threads)
 
-    proj, hidden = options["lstm"]["projection_dim"], options["lstm"]["dim"]
+    proj, hidden = ElmoOptions.from_dict(options).projection_dim, ElmoOptions.from_dict(options).hidden_dim
     shapes = {
         "matmul 1024x1024x1024": (1024, 1024, 1024),
         f"matmul {args.batch_size}x{proj}x{4 * hidden} (LSTM)": (args.batch_size, proj, 4 * hidden),

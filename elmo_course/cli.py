@@ -147,10 +147,10 @@ def run_train(args):
     if output.is_file():
         return fail("train", f"the output {output} is a file; the last argument must be a folder")
     with native_stderr_filtered():
-        from . import train_files
-    counts = train_files.scan(corpus)  # bad corpus files fail here, before the model loads
+        from .training import text_files
+    counts = text_files.scan(corpus)  # bad corpus files fail here, before the model loads
     start = load_model(args.start_from) if args.start_from else None
-    train_files.train_on_files(corpus, output, args, start=start, counts=counts)
+    text_files.train_on_files(corpus, output, args, start=start, counts=counts)
     return 0
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from tqdm.auto import tqdm
+from .progress import progress_bar
 
 MODES = ("all", "top", "average")
 PART_LINES = 1024
@@ -89,7 +89,7 @@ def model_fingerprint(elmo):
     digest = hashlib.sha256()
     bilm = getattr(elmo, "bilm", None)
     if bilm is not None and hasattr(bilm, "weights"):
-        digest.update(json.dumps(bilm.options, sort_keys=True).encode())
+        digest.update(json.dumps(bilm.options.to_dict(), sort_keys=True).encode())
         for name in sorted(bilm.weights):
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(bilm.weights[name].numpy()).tobytes())
@@ -182,7 +182,7 @@ def embed_file(elmo, input_file, output_file, mode="all", batch_size=64, forget_
     parts = -(-count // part_lines)
     done = [p for p in range(parts) if (work / f"part-{p:06d}.hdf5").is_file()]
     show = count > 20 * batch_size if progress is None else progress
-    bar = tqdm(total=count, initial=sum(_part_size(p, count, part_lines) for p in done), desc="ELMo",
+    bar = progress_bar(total=count, initial=sum(_part_size(p, count, part_lines) for p in done), desc="ELMo",
                unit="sent", disable=not show, dynamic_ncols=True)
     lines = read_sentences(input_file)
     for p in range(parts):

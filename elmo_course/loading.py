@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from . import registry
-from .embedder import START_STATES, Elmo
+from .elmo import Elmo
 
 
 def _weight_file_in(directory):
@@ -34,39 +34,32 @@ def _weight_file_in(directory):
 def load_elmo(name=None, *, options_file=None, weight_file=None, stateful=False, start="zero"):
     """Load an ELMo (see the module docstring for what ``name`` can be).
 
+    ``stateful=True``: carry the LSTM state from batch to batch (see lesson 05).
     ``start="warm"``: every sentence starts from the state the model reaches after reading
-    ``embedder.WARM_START_SENTENCE`` instead of a zero state (deterministic as well; the model card
-    measures what each start gives). Not available for TF-Hub models.
+    ``elmo.WARM_START_SENTENCE`` instead of a zero state (deterministic as well; the model card
+    measures what each start gives). TF-Hub models can do neither and refuse both.
 
     The model's ``source`` attribute records what to pass to ``load_elmo`` to load it again
     (Keras layers store it in their config).
     """
-    elmo = _load(name, options_file, weight_file, stateful)
-    if start != "zero":
-        if not hasattr(elmo, "start"):
-            raise ValueError(f"start={start!r} needs an options.json + weights model, not a TF-Hub module")
-        if start not in START_STATES:
-            raise ValueError(f"start must be one of {START_STATES}, got {start!r}")
-        elmo.start = start
-    if getattr(elmo, "source", None) is None and options_file is None:
-        elmo.source = str(name or os.environ.get(registry.ENV_VAR) or registry.SHIPPED_MODEL)
-    return elmo
-
-
-def _load(name, options_file, weight_file, stateful):
     if options_file is not None or weight_file is not None:
         if options_file is None or weight_file is None:
             raise ValueError("give both options_file= and weight_file=, or neither")
-        return Elmo.from_files(options_file, weight_file, stateful=stateful)
-    name = name or os.environ.get(registry.ENV_VAR) or registry.SHIPPED_MODEL
-    name = str(name)
-    if name.startswith(("http://", "https://")) or Path(name, "saved_model.pb").is_file():
-        from .hub import load_hub_elmo
+        return Elmo.from_files(options_file, weight_file, stateful=stateful, start=start)
+    name = str(name or os.environ.get(registry.ENV_VAR) or registry.SHIPPED_MODEL)
+    elmo = _load_named(name, stateful, start)
+    elmo.source = name
+    return elmo
 
-        return load_hub_elmo(name)
+
+def _load_named(name, stateful, start):
+    if name.startswith(("http://", "https://")) or Path(name, "saved_model.pb").is_file():
+        from .tfhub_import import load_hub_elmo
+
+        return load_hub_elmo(name, stateful=stateful, start=start)
     if name in registry.OFFICIAL_MODELS:
         options_path, weight_path = registry.fetch_official(name)
-        return Elmo.from_files(options_path, weight_path, name=name, stateful=stateful)
+        return Elmo.from_files(options_path, weight_path, name=name, stateful=stateful, start=start)
     directory = Path(name)
     if not directory.is_dir() and (registry.PACKAGE_MODELS / name).is_dir():
         directory = registry.PACKAGE_MODELS / name
@@ -83,4 +76,5 @@ def _load(name, options_file, weight_file, stateful):
     options_path = directory / "options.json"
     if not options_path.is_file():
         raise FileNotFoundError(f"{directory} has no options.json")
-    return Elmo.from_files(options_path, _weight_file_in(directory), name=directory.name, stateful=stateful)
+    return Elmo.from_files(options_path, _weight_file_in(directory), name=directory.name, stateful=stateful,
+                           start=start)

@@ -1,16 +1,22 @@
-"""Where ELMo models live: the shipped tiny model, the official AllenNLP models, TF-Hub.
+"""Where models and data come from: the shipped tiny model, the official AllenNLP models, TF-Hub,
+and ``DOWNLOADS``, the one table of files the course fetches from the internet.
 
-The official weights are large (the original model's hdf5 is 374 MB) and come from the network, so
-they are fetched only when a learner asks for one by name, into one cache directory
-(``$ELMO_COURSE_CACHE``, default ``~/.cache/elmo_course``). AllenNLP publishes no checksums for
-them, so the first download records the file's sha256 beside it and every later use checks the
-file against that record (a truncated or replaced file fails loudly instead of giving garbage).
+Every download lands in one cache directory, ``cache_dir()`` (``$ELMO_COURSE_CACHE``, default
+``~/.cache/elmo_course``), under a temporary name until it is complete. The official weights are
+large (the original model's hdf5 is 374 MB), so they are fetched only when a learner asks for one
+by name. AllenNLP publishes no checksums for them: the first download records the file's sha256
+beside it and every later use checks the file against that record (a truncated or replaced file
+fails loudly instead of giving garbage). Not to be confused with ``embedding_cache.py``, the hdf5
+files of ELMo vectors that ``embed_file`` writes.
 """
 import hashlib
 import os
 import shutil
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
+
+from .engine.options import ElmoOptions
 
 PACKAGE_MODELS = Path(__file__).parent / "models"
 SHIPPED_MODEL = "elmo-course-tiny"
@@ -20,15 +26,9 @@ TFHUB_ELMO = "https://tfhub.dev/google/elmo/3"
 _S3 = "https://allennlp.s3.amazonaws.com/models/elmo"
 
 
-def _official(hidden, proj, n_highway):
-    return {
-        "lstm": {"use_skip_connections": True, "projection_dim": proj, "cell_clip": 3,
-                 "proj_clip": 3, "dim": hidden, "n_layers": 2},
-        "char_cnn": {"activation": "relu",
-                     "filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
-                     "n_highway": n_highway, "embedding": {"dim": 16}, "n_characters": 262,
-                     "max_characters_per_token": 50},
-    }
+def _official(hidden, projection, n_highway):
+    filters = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
+    return ElmoOptions.build(hidden, projection, filters, n_highway)
 
 
 # name -> (AllenNLP file stem, options). The options are those of the published options.json files.
@@ -44,12 +44,28 @@ def cache_dir():
     return Path(os.environ.get("ELMO_COURSE_CACHE", Path.home() / ".cache" / "elmo_course"))
 
 
-def official_urls(name):
-    """(options_url, weights_url) of an official AllenNLP ELMo."""
-    if name not in OFFICIAL_MODELS:
-        raise ValueError(f"unknown official ELMo {name!r}; choose one of {sorted(OFFICIAL_MODELS)}")
-    stem = OFFICIAL_MODELS[name][0]
-    return (f"{_S3}/{stem}/elmo_{stem}_options.json", f"{_S3}/{stem}/elmo_{stem}_weights.hdf5")
+class Download(NamedTuple):
+    """A file the course may fetch: where it lives, where it goes in the cache, and its sha256
+    (None: not published; the first download records it)."""
+
+    url: str
+    path: str
+    sha256: str | None = None
+
+
+DOWNLOADS: dict[str, Download] = {
+    # Maas et al. (2011), "Learning Word Vectors for Sentiment Analysis"; 84,125,825 bytes.
+    "aclImdb": Download(
+        url="http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+        path="aclImdb_v1.tar.gz",
+        sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+    ),
+}
+for _name, (_stem, _) in OFFICIAL_MODELS.items():  # AllenNLP publishes no checksums for these
+    DOWNLOADS[f"elmo-{_name}-options"] = Download(f"{_S3}/{_stem}/elmo_{_stem}_options.json",
+                                                  f"elmo/{_name}/options.json")
+    DOWNLOADS[f"elmo-{_name}-weights"] = Download(f"{_S3}/{_stem}/elmo_{_stem}_weights.hdf5",
+                                                  f"elmo/{_name}/weights.hdf5")
 
 
 def sha256_of(path):
@@ -60,7 +76,7 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def download(url, target, sha256=None):
+def fetch(url, target, sha256=None):
     """Download ``url`` to ``target`` once and return ``target``.
 
     The file arrives under a temporary name and is kept only if it matches ``sha256`` (when one is
@@ -95,8 +111,16 @@ def download(url, target, sha256=None):
     return target
 
 
+def download(name):
+    """The local path of ``DOWNLOADS[name]``, downloaded (and checked) on first use."""
+    if name not in DOWNLOADS:
+        raise ValueError(f"unknown download {name!r}; expected one of {sorted(DOWNLOADS)}")
+    entry = DOWNLOADS[name]
+    return fetch(entry.url, cache_dir() / entry.path, entry.sha256)
+
+
 def fetch_official(name):
     """Download (once) and return (options_file, weight_file) of an official ELMo."""
-    options_url, weights_url = official_urls(name)
-    folder = cache_dir() / "elmo" / name
-    return (download(options_url, folder / "options.json"), download(weights_url, folder / "weights.hdf5"))
+    if name not in OFFICIAL_MODELS:
+        raise ValueError(f"unknown official ELMo {name!r}; choose one of {sorted(OFFICIAL_MODELS)}")
+    return download(f"elmo-{name}-options"), download(f"elmo-{name}-weights")

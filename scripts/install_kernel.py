@@ -10,6 +10,9 @@ absl::InitializeLog() ...", "oneDNN custom operations are on ...") whatever TF_C
 says, and JupyterLab would show them as red stderr boxes under every lesson's imports. They go to
 the terminal that runs JupyterLab instead. Python's own stderr (warnings, tracebacks, print(...,
 file=sys.stderr)) still reaches the notebook.
+
+It also turns off JupyterLab's "news" prompt, which would otherwise cover a corner of the first
+lesson (a JupyterLab settings override in the environment; a learner can turn it back on).
 """
 import json
 import subprocess
@@ -19,6 +22,7 @@ from pathlib import Path
 KERNEL_NAME = "python3"
 DISPLAY_NAME = "Python 3 (elmo-course)"
 NO_NATIVE_STDERR = "--IPKernelApp.capture_fd_output=False"
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}
 
 
 def main():
@@ -30,6 +34,10 @@ def main():
         kernel["argv"].insert(kernel["argv"].index("-f"), NO_NATIVE_STDERR)
     spec.write_text(json.dumps(kernel, indent=1) + "\n")
     print(f"installed kernel {DISPLAY_NAME!r} ({spec})")
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    current = json.loads(overrides.read_text()) if overrides.is_file() else {}
+    overrides.write_text(json.dumps({**current, **LAB_OVERRIDES}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

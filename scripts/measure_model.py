@@ -14,8 +14,8 @@ import string
 from pathlib import Path
 
 import elmo_course as ec
-from elmo_course import glove, quality
-from elmo_course.weights import count_parameters, read_options
+from elmo_course.course import glove, quality
+from elmo_course.engine.options import ElmoOptions, count_parameters, read_options
 
 SENSE_TARGET = 0.8  # the course's goal for the best LSTM layer's sense accuracy
 ROWS = {"bag_of_words": "bag of words (binary 1-2 grams)", "glove_average": "GloVe 6B 50-d, average",
@@ -70,14 +70,16 @@ def render_runs(runs):
 
 
 def render_values(metrics, runs, options):
-    """The metrics and the run record as the strings the card shows."""
+    """The metrics and the run record as the strings the card shows (``options``: ElmoOptions or
+    options.json content)."""
+    options = ElmoOptions.from_dict(options)
     first, last = runs[0], runs[-1]
     corpus = first["corpus"]
     tokens_seen = sum(run["tokens_per_direction"] for run in runs)
     values = {
         "parameters": f"{metrics['parameters']:,}",
-        "hidden": options["lstm"]["dim"], "projection": options["lstm"]["projection_dim"],
-        "filters": options["char_cnn"]["filters"], "n_highway": options["char_cnn"]["n_highway"],
+        "hidden": options.hidden_dim, "projection": options.projection_dim,
+        "filters": [list(f) for f in options.filters], "n_highway": options.n_highway,
         "glove_source": glove.SOURCE,
         "train_tokens": f"{corpus['train_tokens']:,}", "vocab": f"{corpus['vocab']:,}",
         "source_tokens": ", ".join(f"{name} {count:,}" for name, count in corpus["source_tokens"].items()),

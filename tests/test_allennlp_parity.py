@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from elmo_course import registry
-from elmo_course.embedder import Elmo
+from elmo_course.elmo import Elmo
 
 torch = pytest.importorskip("torch")
 
@@ -29,7 +29,7 @@ def tiny(filters, n_highway, activation, char_dim=6, hidden=24, projection=8):
 
 
 CONFIGURATIONS = {
-    "official-small": registry.OFFICIAL_MODELS["small"][1],
+    "official-small": registry.OFFICIAL_MODELS["small"][1].to_dict(),
     "tiny-3-filters-1-highway-relu": tiny([[1, 4], [3, 6], [5, 10]], 1, "relu"),
     "tiny-5-filters-2-highway-tanh": tiny([[1, 2], [2, 4], [3, 6], [4, 8], [6, 12]], 2, "tanh",
                                           char_dim=5, hidden=20, projection=10),

@@ -118,7 +118,7 @@ def test_an_interrupted_run_resumes_and_leaves_nothing_beside_the_output(tiny_el
 KILLABLE = """
 import sys, time
 from elmo_course import embedding_cache
-from elmo_course.embedder import Elmo
+from elmo_course.elmo import Elmo
 elmo = Elmo.from_files(sys.argv[1] + "/options.json", sys.argv[1] + "/weights.hdf5")
 real = elmo.embed_batch
 def slow(batch):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import elmo_course as ec
-from elmo_course import quality
+from elmo_course.course import quality
 from elmo_course.registry import PACKAGE_MODELS, SHIPPED_MODEL
 
 MODEL_DIR = PACKAGE_MODELS / SHIPPED_MODEL
@@ -75,15 +75,15 @@ def test_context_matters_for_word_senses(elmo, metrics):
     assert best_lstm > max(random_init["1"], random_init["2"]) + 0.1
 
 
-def test_sentiment_curve(elmo, metrics):
-    measured = quality.sentiment_curve(elmo, **quality.CURVE_SAMPLE)
-    for row, per_size in metrics["sentiment_curve"].items():
-        for n, value in per_size.items():
-            # 3 of 1,000 test reviews: logistic regression's solver is not bit-stable across CPUs
-            assert measured[row][int(n)] == pytest.approx(value, abs=0.003), (row, n)
-    for row, per_size in measured.items():
-        assert per_size[2000] > 0.6, f"{row} should be well above chance with 2,000 reviews"
-        assert per_size[2000] > per_size[100], f"{row} should gain from more labelled reviews"
+def test_sentiment_curve(metrics):
+    """The card's curve is re-measured by lesson 02 under nbval (its check cell compares every
+    figure with metrics.json to 0.003); here, the properties the course states about it."""
+    curve = metrics["sentiment_curve"]
+    assert set(curve) == {"bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words"}
+    for row, per_size in curve.items():
+        assert sorted(int(n) for n in per_size) == list(quality.CURVE_SIZES), row
+        assert per_size["2000"] > 0.6, f"{row} should be well above chance with 2,000 reviews"
+        assert per_size["2000"] > per_size["100"], f"{row} should gain from more labelled reviews"
 
 
 def test_start_state_figures(elmo, metrics):
@@ -96,7 +96,7 @@ def test_start_state_figures(elmo, metrics):
 def test_shipped_model_embeds_1000_reviews_offline_in_a_fresh_process(tmp_path):
     script = (
         "import elmo_course as ec, numpy as np\n"
-        "from elmo_course.data import load_imdb, tokenize\n"
+        "from elmo_course.course.datasets import load_imdb\nfrom elmo_course.course.text import tokenize\n"
         "reviews = [tokenize(t) for t in load_imdb('test', n=1000)['text']]\n"
         "elmo = ec.load_elmo()\n"
         "out = list(elmo.embed_sentences(reviews, progress=False))\n"

@@ -1,0 +1,194 @@
+"""Plotting helpers for contextual vectors (matplotlib only; each returns its ``Figure``).
+
+- ``pca_2d``: project vectors to 2-D with PCA, safe for a context-free layer whose vectors are
+  all the same (PCA has nothing to explain there).
+- ``plot_pca_by_layer``: one PCA scatter per ELMo layer, points coloured by label (e.g. a word's
+  sense), optionally annotated (lesson 06).
+- ``plot_sense_accuracy``: grouped bars of a ``senses.sense_accuracy`` table, with chance marked.
+- ``plot_layer_weights``: the softmax-normalised weights of a trained ``ScalarMix`` (paper eq. 1),
+  one bar per layer, with gamma in the title (lessons 02 and 04).
+- ``mark_word``: a sentence as text with one token highlighted, for printing next to a plot.
+
+The functions never call ``plt.show()``; a notebook does, so that the figure lands in its output.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.decomposition import PCA
+
+ELMO_LAYER_NAMES = ("layer 0: token (char CNN)", "layer 1: biLSTM 1", "layer 2: biLSTM 2")
+
+# Spread smaller than this fraction of the vectors' size counts as no spread at all: batched float32
+# matrix products move a context-free vector by ~1e-7, which PCA would otherwise blow up into a cloud.
+IDENTICAL_TOLERANCE = 1e-5
+
+
+def pca_2d(vectors, tolerance: float = IDENTICAL_TOLERANCE):
+    """Project ``vectors`` (n, dim) onto their first two principal components.
+
+    Returns:
+        ``(points, explained_variance_ratio)``: float arrays (n, 2) and (2,). When all vectors are
+        the same (up to ``tolerance`` times their typical norm) there is no variance to explain:
+        every point is (0, 0) and both ratios are 0.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2 or vectors.shape[0] < 2:
+        raise ValueError(f"pca_2d needs at least 2 vectors of shape (n, dim), got shape {vectors.shape}")
+    centred = vectors - vectors.mean(axis=0)
+    scale = max(np.linalg.norm(vectors, axis=1).mean(), 1e-30)
+    if np.linalg.norm(centred, axis=1).max() <= tolerance * scale:
+        return np.zeros((len(vectors), 2)), np.zeros(2)
+    components = min(2, *vectors.shape)
+    pca = PCA(n_components=components, svd_solver="full").fit(vectors)
+    points = np.zeros((len(vectors), 2))
+    points[:, :components] = pca.transform(vectors)
+    ratio = np.zeros(2)
+    ratio[:components] = pca.explained_variance_ratio_
+    return points, ratio
+
+
+def _colours(labels):
+    """label -> colour, in order of first appearance (the same label keeps its colour in every panel)."""
+    names = list(dict.fromkeys(labels))
+    palette = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    return {name: palette(i % palette.N) for i, name in enumerate(names)}
+
+
+def plot_pca_by_layer(vectors_by_layer, labels: Sequence[str], words: Sequence[str | None] | None = None,
+                      title: str | None = None, layer_names: Mapping[int, str] | None = None,
+                      figsize=None):
+    """One PCA scatter per layer, side by side, points coloured by ``labels``.
+
+    Args:
+        vectors_by_layer: dict layer -> (n, dim) array (as ``senses.sense_vectors`` returns), or a
+            sequence of such arrays for layers 0, 1, ...; row i of every layer is the same item.
+        labels: n labels that pick the colours, e.g. senses ``"bank/river"``.
+        words: optional n annotations written next to the points; ``None`` or ``""`` skips a point.
+            A panel whose points all coincide gets no annotations.
+        title: the figure's title.
+        layer_names: panel title per layer; default ``ELMO_LAYER_NAMES`` for layers 0-2.
+        figsize: default 4.4 inches wide per panel, 4.2 high.
+
+    Each panel is its own PCA (the layers live in different spaces), titled with the share of
+    variance its two axes explain. A layer whose vectors are all identical shows one dot and says so.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+    """
+    if not isinstance(vectors_by_layer, Mapping):
+        vectors_by_layer = dict(enumerate(vectors_by_layer))
+    labels = list(labels)
+    for layer, vectors in vectors_by_layer.items():
+        if len(vectors) != len(labels):
+            raise ValueError(f"layer {layer} has {len(vectors)} vectors but there are {len(labels)} labels")
+    if words is not None and len(words) != len(labels):
+        raise ValueError(f"got {len(words)} annotations for {len(labels)} points")
+    names = {**dict(enumerate(ELMO_LAYER_NAMES)), **(layer_names or {})}
+    colours = _colours(labels)
+    count = len(vectors_by_layer)
+    figure, axes = plt.subplots(1, count, figsize=figsize or (4.4 * count, 4.2), squeeze=False)
+    for ax, (layer, vectors) in zip(axes[0], vectors_by_layer.items()):
+        points, ratio = pca_2d(vectors)
+        for name, colour in colours.items():
+            rows = [i for i, label in enumerate(labels) if label == name]
+            ax.scatter(points[rows, 0], points[rows, 1], s=22, color=colour, alpha=0.75, label=name)
+        for i, word in enumerate(words if ratio.sum() > 0 else []):  # one dot: labels would pile up
+            if word:
+                # clip_on: a label near the edge is cut at the axes instead of running over the next panel
+                ax.annotate(word, points[i], fontsize=9, xytext=(3, 3), textcoords="offset points",
+                            clip_on=True)
+        heading = names.get(layer, f"layer {layer}")
+        if ratio.sum() == 0:
+            ax.set_title(f"{heading}\nall vectors identical", fontsize=9)
+            ax.annotate(f"all {len(labels)} points", (0, 0), fontsize=8, xytext=(6, 6),
+                        textcoords="offset points")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            ax.set_title(f"{heading}\nPC1+PC2 explain {ratio.sum():.0%} of variance", fontsize=9)
+        ax.set_xlabel("PC1")
+        ax.set_ylabel("PC2")
+        ax.tick_params(labelsize=8)
+        ax.margins(0.15)  # room for the labels of the outermost points
+    handles, names_in_order = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, names_in_order, loc="lower center", ncol=min(len(colours), 6), fontsize=8,
+                  frameon=False)
+    if title:
+        figure.suptitle(title)
+    rows_of_legend = -(-len(colours) // 6)
+    figure.tight_layout(rect=(0, 0.06 * rows_of_legend, 1, 1))  # keep the legend clear of the panels
+    return figure
+
+
+def plot_sense_accuracy(accuracy, chance: float = 0.5, title: str = "Nearest-centroid sense accuracy",
+                        figsize=(6, 3.5)):
+    """Grouped bars of a sense-accuracy table: one group per row (word), one bar per column (layer).
+
+    Args:
+        accuracy: a ``pandas.DataFrame`` as ``senses.sense_accuracy`` returns (index: words and
+            ``"all"``; columns: layers), values in [0, 1].
+        chance: where to draw the dashed chance line.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+    """
+    rows, columns = list(accuracy.index), list(accuracy.columns)
+    values = accuracy.to_numpy(dtype=float)
+    figure, ax = plt.subplots(figsize=figsize)
+    width = 0.8 / len(columns)
+    positions = np.arange(len(rows))
+    for j, column in enumerate(columns):
+        ax.bar(positions + (j - (len(columns) - 1) / 2) * width, values[:, j], width,
+               label=f"layer {column}")
+    ax.axhline(chance, color="grey", linestyle="--", linewidth=1, label="chance")
+    ax.set_xticks(positions, [str(row) for row in rows], rotation=45, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.25)  # room above the bars for the legend
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlabel(accuracy.index.name or "")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper center", ncol=len(columns) + 1)
+    figure.tight_layout()
+    return figure
+
+
+def plot_layer_weights(weights, gamma: float | None = None, layer_names: Sequence[str] | None = None,
+                       title: str = "ScalarMix layer weights", figsize=(4.5, 3)):
+    """Bar chart of softmax-normalised scalar-mix weights s_j = softmax(w)_j (paper eq. 1).
+
+    Args:
+        weights: the raw, unnormalised ``scalar_weights`` w (e.g. ``ScalarMix.scalar_weights``).
+        gamma: the learned scale, shown in the title when given.
+        layer_names: one name per layer; default ``"layer 0"``, ``"layer 1"``, ...
+
+    Returns:
+        the ``matplotlib.figure.Figure``; the dashed line marks the equal mix 1 / num_layers.
+    """
+    raw = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if raw.size == 0:
+        raise ValueError("plot_layer_weights needs at least one weight")
+    normalised = np.exp(raw - raw.max())
+    normalised /= normalised.sum()
+    names = list(layer_names) if layer_names is not None else [f"layer {j}" for j in range(raw.size)]
+    if len(names) != raw.size:
+        raise ValueError(f"got {len(names)} layer names for {raw.size} weights")
+    figure, ax = plt.subplots(figsize=figsize)
+    ax.bar(names, normalised, color="tab:blue")
+    ax.axhline(1 / raw.size, color="grey", linestyle="--", linewidth=1, label="equal mix")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("softmax weight $s_j$")
+    ax.set_title(title if gamma is None else f"{title} (gamma = {float(gamma):.2f})")
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def mark_word(tokens: Sequence[str], index: int, left: str = "[", right: str = "]") -> str:
+    """The tokens joined by spaces, token ``index`` wrapped in ``left``/``right`` (``"**"`` for bold)."""
+    if not 0 <= index < len(tokens):
+        raise ValueError(f"index {index} is outside a sentence of {len(tokens)} tokens")
+    return " ".join(f"{left}{token}{right}" if i == index else token for i, token in enumerate(tokens))
