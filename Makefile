@@ -47,10 +47,12 @@ test-lab: setup
 test-unit: setup
 	$(NOTEBOOK_ENV) $(BIN)/python -m pytest tests -q
 
-# Re-execute every lesson in place, in the environment and with the settings the tests use.
+# Re-execute every lesson in place, in the environment and with the settings the tests use; a
+# progress bar keeps only its last state (CoalesceStreamsPreprocessor applies its "\r"s).
 notebooks: setup
 	$(NOTEBOOK_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=900 --CoalesceStreamsPreprocessor.enabled=True notebooks/[0-9]*.ipynb
+		--ExecutePreprocessor.timeout=900 \
+		--NotebookExporter.preprocessors='["nbconvert.preprocessors.CoalesceStreamsPreprocessor"]' notebooks/[0-9]*.ipynb
 
 benchmark: setup
 	$(BIN)/python benchmarks/throughput.py

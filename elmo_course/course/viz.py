@@ -96,11 +96,12 @@ def plot_pca_by_layer(vectors_by_layer, labels: Sequence[str], words: Sequence[s
         for name, colour in colours.items():
             rows = [i for i, label in enumerate(labels) if label == name]
             ax.scatter(points[rows, 0], points[rows, 1], s=22, color=colour, alpha=0.75, label=name)
+        middle = points[:, 0].mean() if len(points) else 0.0
         for i, word in enumerate(words if ratio.sum() > 0 else []):  # one dot: labels would pile up
-            if word:
-                # clip_on: a label near the edge is cut at the axes instead of running over the next panel
-                ax.annotate(word, points[i], fontsize=9, xytext=(3, 3), textcoords="offset points",
-                            clip_on=True)
+            if word:  # labels of points right of the middle go to their left, so they stay inside
+                right = points[i, 0] > middle
+                ax.annotate(word, points[i], fontsize=9, xytext=(-4 if right else 4, 3), textcoords="offset points",
+                            ha="right" if right else "left", clip_on=True)
         heading = names.get(layer, f"layer {layer}")
         if ratio.sum() == 0:
             ax.set_title(f"{heading}\nall vectors identical", fontsize=9)
