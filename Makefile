@@ -1,7 +1,8 @@
 # The course's commands. Quick start: `make lab` (learners) and `make test` (maintainers).
 # The Python: PYTHON=... if given, else the newest of python3.13, python3.12, python3.11 on PATH.
 SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
-PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell command -v $(p) 2>/dev/null)))
+# (the first one that runs: a pyenv shim for a version pyenv has not selected is on PATH but fails)
+PYTHON ?= $(shell for p in $(SUPPORTED_PYTHONS); do $$p -c "" 2>/dev/null && { command -v $$p; break; }; done)
 # GPU=1: the CUDA build of TensorFlow (Linux with an NVIDIA GPU) instead of the CPU build.
 TENSORFLOW := $(if $(filter 1,$(GPU)),requirements/tensorflow-gpu.txt,requirements/tensorflow.txt)
 VENV := .venv
@@ -19,6 +20,7 @@ check-python:
 	@test -n "$(PYTHON)" || { echo "make: no supported Python found. The course needs Python 3.11, 3.12 or 3.13:"; \
 	  echo "  install one (python.org, pyenv, 'brew install python@3.12', 'apt install python3.12-venv'),"; \
 	  echo "  or name it: make setup PYTHON=/path/to/python3.12"; exit 2; }
+	@$(PYTHON) -c "" 2>/dev/null || { echo "make: $(PYTHON) does not run (a pyenv shim for a version pyenv has not selected?); name a working one: make setup PYTHON=/path/to/python3.12"; exit 2; }
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else 1)' || { \
 	  echo "make: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the course needs 3.11, 3.12 or 3.13 (PYTHON=...)"; exit 2; }
 
