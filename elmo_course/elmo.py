@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from .progress import progress_bar
 
 from .embedding_cache import embed_file
 from .engine.bilm import BiLM
@@ -27,6 +26,7 @@ from .engine.layer_mix import tfhub_outputs
 from .engine.options import ElmoOptions
 from .engine.text_ops import char_ids_from_tokens
 from .engine.weight_files import read_weights
+from .progress import progress_bar
 from .tfhub_export import export_hub_module
 
 

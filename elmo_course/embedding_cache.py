@@ -31,6 +31,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
 from .progress import progress_bar
 
 MODES = ("all", "top", "average")

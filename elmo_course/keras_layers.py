@@ -137,7 +137,7 @@ class ElmoEmbedding(keras.layers.Layer):
     biLM weights are (non-trainable) weights of this layer, so a saved model or ``save_weights``
     file holds them, and loading restores exactly what was saved. (Loading weights writes them into
     the biLM variables of the ``Elmo`` the layer was built on, which other layers may share.)
-    ``keras.models.load_model`` finds this class once ``elmo_course.layers`` is imported (or
+    ``keras.models.load_model`` finds this class once ``elmo_course.keras_layers`` is imported (or
     ``elmo_course.ElmoEmbedding`` used).
     """
 

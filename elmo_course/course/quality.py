@@ -17,11 +17,11 @@ from sklearn.linear_model import LogisticRegressionCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import datasets, senses
-from .text import tokenize
 from ..elmo import Elmo
 from ..engine.bilm import BiLM
 from ..features import layer_mix, pooled_vectors
+from . import datasets, senses
+from .text import tokenize
 
 PERPLEXITY_SAMPLE = {"test_reviews": 100, "batch_size": 16}
 SENTIMENT_CS = np.logspace(-3, 2, 11)  # inverse regularisation strengths tried by cross-validation

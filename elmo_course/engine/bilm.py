@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import char_cnn
-from .layer_mix import stack_layers
 from .char_ids import BOS_IDS, EOS_IDS
+from .layer_mix import stack_layers
 from .options import ElmoOptions, lstm_prefix
 
 FORGET_BIAS = 1.0  # TF's LSTMCell adds it to the forget gate; it is not stored in the weights

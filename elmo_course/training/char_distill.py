@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 import tensorflow as tf
-from ..progress import progress_bar
 
 from ..engine.char_cnn import is_layer0_weight
 from ..engine.char_ids import token_to_ids
+from ..progress import progress_bar
 
 
 def distillation_words(counts, glove, glove_top=100_000):

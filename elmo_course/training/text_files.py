@@ -1,7 +1,7 @@
 """``elmo-course train``: train a biLM on plain-text files, or continue a pretrained one on them.
 
-Any UTF-8 text files: raw text (sentences are found with ``data.split_sentences``) or one
-sentence per line; every line is split into sentences and tokenized with ``data.tokenize``, the
+Any UTF-8 text files: raw text (sentences are found with ``course.text.split_sentences``) or one
+sentence per line; every line is split into sentences and tokenized with ``course.text.tokenize``, the
 course's tokenizer. The files are read line by line, twice at most; what stays in memory is one
 entry per *distinct* token (its characters and its word id). The token stream itself, one int32
 per token, is written to ``stream.int32`` in the run's folder and read back as a memory map.
@@ -13,7 +13,7 @@ trained on, to measure perplexity before and after training.
 Table 7). A model dumped by the course's trainer brings its softmax and vocabulary, and training
 goes on from them. The official models ship no softmax: then the vocabulary is built from the
 new corpus and each word's softmax vector starts as the model's own layer-0 vector of that word,
-scaled to unit length (``train.softmax_from_layer0``), so the first predictions already follow
+scaled to unit length (``trainer.softmax_from_layer0``), so the first predictions already follow
 the pretrained token vectors.
 """
 from __future__ import annotations
@@ -80,7 +80,7 @@ def scan(paths):
 
 
 class FileStreams(Streams):
-    """The training sentences of ``paths`` as ``batch_size`` token streams: ``train.Streams``
+    """The training sentences of ``paths`` as ``batch_size`` token streams: ``trainer.Streams``
     (the same windows), with the stream kept on disk.
 
     The sentences stay in file order (a resumed run must see the same streams, and documents keep

@@ -28,13 +28,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 import tensorflow as tf
-from ..progress import progress_bar
 
 from ..engine.bilm import BiLM
 from ..engine.char_cnn import is_layer0_weight
 from ..engine.char_ids import BOS_TOKEN, EOS_TOKEN, token_to_ids
 from ..engine.options import ElmoOptions
 from ..engine.weight_files import read_weights, write_weights
+from ..progress import progress_bar
 from .general_text import general_sentences
 
 UNK = "<UNK>"
