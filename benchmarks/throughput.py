@@ -178,7 +178,8 @@ def measure(name, options, batches, args):
         if not args.skip_allennlp:
             runners["allennlp"] = AllenNLPRunner(options_file, weight_file, args.threads)
 
-    proj, hidden = ElmoOptions.from_dict(options).projection_dim, ElmoOptions.from_dict(options).hidden_dim
+    sizes = ElmoOptions.from_dict(options)
+    proj, hidden = sizes.projection_dim, sizes.hidden_dim
     shapes = {
         "matmul 1024x1024x1024": (1024, 1024, 1024),
         f"matmul {args.batch_size}x{proj}x{4 * hidden} (LSTM)": (args.batch_size, proj, 4 * hidden),

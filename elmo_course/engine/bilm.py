@@ -62,14 +62,6 @@ class BiLM(tf.Module):
         super().__init__(name="bilm")
         options = ElmoOptions.from_dict(options)
         self.options = options
-        self.filters = options.filters
-        self.n_highway = options.n_highway
-        self.n_layers = options.n_layers
-        self.hidden_dim = options.hidden_dim
-        self.projection_dim = options.projection_dim
-        self.cell_clip = options.cell_clip
-        self.proj_clip = options.proj_clip
-        self.use_skip_connections = options.use_skip_connections
         if weights is None:
             weights = random_weights(options, seed)
         self.weights = {
@@ -78,9 +70,24 @@ class BiLM(tf.Module):
         }
 
     @property
+    def n_layers(self):
+        """LSTM layers per direction (L)."""
+        return self.options.n_layers
+
+    @property
+    def hidden_dim(self):
+        """LSTM memory cells per layer (H)."""
+        return self.options.hidden_dim
+
+    @property
+    def projection_dim(self):
+        """Size of layer 0 and of each direction's LSTM outputs (P)."""
+        return self.options.projection_dim
+
+    @property
     def output_dim(self):
         """Size of an ELMo vector: forward and backward halves, 2 * projection_dim."""
-        return 2 * self.projection_dim
+        return self.options.output_dim
 
     # ---- layer 0: characters -> context-free token vectors ---------------------------------
     def token_embedding(self, char_ids):
@@ -139,11 +146,11 @@ class BiLM(tf.Module):
             gates = gate_inputs_at(t) + recurrent_kernel_t @ h
             i, j, f, o = tf.split(gates, 4, axis=0)  # TF's LSTMCell order
             new_c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(j)
-            if self.cell_clip:
-                new_c = tf.clip_by_value(new_c, -self.cell_clip, self.cell_clip)
+            if self.options.cell_clip:
+                new_c = tf.clip_by_value(new_c, -self.options.cell_clip, self.options.cell_clip)
             new_h = projection_t @ (tf.sigmoid(o) * tf.tanh(new_c))
-            if self.proj_clip:
-                new_h = tf.clip_by_value(new_h, -self.proj_clip, self.proj_clip)
+            if self.options.proj_clip:
+                new_h = tf.clip_by_value(new_h, -self.options.proj_clip, self.options.proj_clip)
             keep = keeps[t]  # (1, B): False on padding, which leaves the state as it was
             outputs = outputs.write(t, tf.where(keep, new_h, zeros))
             return t + 1, tf.where(keep, new_h, h), tf.where(keep, new_c, c), outputs
@@ -175,7 +182,7 @@ class BiLM(tf.Module):
             if dropout:
                 inputs = tf.nn.dropout(inputs, rate=dropout)
             outputs, last = self._lstm(inputs, mask, direction, layer, state[layer], training)
-            if self.use_skip_connections and layer > 0:
+            if self.options.use_skip_connections and layer > 0:
                 outputs = outputs + inputs
             layer_outputs.append(outputs)
             final_state.append(last)

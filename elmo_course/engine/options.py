@@ -13,6 +13,7 @@ training settings, are kept and written back), ``ElmoOptions.build(...)`` makes 
 new model, and ``expected_shapes()`` lists the weight matrices the model has, by hdf5 name.
 """
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,13 +149,7 @@ class ElmoOptions:
 
     def count_parameters(self):
         """Number of biLM parameters: the character table, CNN, highway, projection and LSTMs."""
-        total = 0
-        for shape in self.expected_shapes().values():
-            size = 1
-            for n in shape:
-                size *= n
-            total += size
-        return total
+        return sum(math.prod(shape) for shape in self.expected_shapes().values())
 
 
 def read_options(path):
