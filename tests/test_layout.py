@@ -34,7 +34,6 @@ def library_imports(path):
             for alias in node.names:  # "from . import x" imports the module x when there is one
                 sub = f"{target}.{alias.name}"
                 found.add(sub if MODULES.get(sub) else target)
-    # __init__.py's lazy table: name -> module
     return {m for m in found if m != name}
 
 

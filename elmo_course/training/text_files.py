@@ -26,10 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from ..course.text import split_sentences, tokenize
-from ..engine.char_ids import BOS_TOKEN, EOS_TOKEN, token_to_ids
 from ..engine.options import ElmoOptions
-from .trainer import (SOFTMAX_FILE, LanguageModelTrainer, RunRecord, Streams, Vocabulary, run_epochs,
-                    read_softmax, softmax_from_layer0)
+from .trainer import (SOFTMAX_FILE, LanguageModelTrainer, RunRecord, Streams, TokenTypes, Vocabulary,
+                      read_softmax, run_epochs, softmax_from_layer0)
 
 HELD_OUT_EVERY = 50
 MAX_HELD_OUT = 5000
@@ -88,24 +87,19 @@ class FileStreams(Streams):
     """
 
     def __init__(self, paths, vocab, batch_size, stream_file):  # noqa: super().__init__ not used
-        types, type_of = [], {}
+        types = TokenTypes()
         stream_file = Path(stream_file)
         with open(stream_file, "wb") as out:
             buffer = []
             for is_held_out, tokens in corpus_sentences(paths):
                 if is_held_out:
                     continue
-                for token in [BOS_TOKEN, *tokens, EOS_TOKEN]:
-                    if token not in type_of:
-                        type_of[token] = len(types)
-                        types.append(token)
-                    buffer.append(type_of[token])
+                buffer += types.numbers(tokens)
                 if len(buffer) > 1_000_000:
                     out.write(np.array(buffer, dtype=np.int32).tobytes())
                     buffer = []
             out.write(np.array(buffer, dtype=np.int32).tobytes())
-        self.type_chars = np.array([token_to_ids(t) for t in types], dtype=np.int32)
-        self.type_word = np.array([vocab.id_of(t) for t in types], dtype=np.int32)
+        self.type_chars, self.type_word = types.tables(vocab)
         stream = np.memmap(stream_file, dtype=np.int32, mode="r")
         self.num_tokens = len(stream)
         per_row = len(stream) // batch_size

@@ -74,6 +74,30 @@ class Vocabulary:
         return self.index.get(word, self.index[UNK])
 
 
+class TokenTypes:
+    """Numbers for distinct token strings, in order of first appearance: a stream of tokens is
+    stored as an array of these numbers, and each type's characters and word id once."""
+
+    def __init__(self):
+        self.types, self.number = [], {}
+
+    def numbers(self, sentence):
+        """The type numbers of ``<S> sentence </S>``, new types numbered as they appear."""
+        numbers = []
+        for token in [BOS_TOKEN, *sentence, EOS_TOKEN]:
+            if token not in self.number:
+                self.number[token] = len(self.types)
+                self.types.append(token)
+            numbers.append(self.number[token])
+        return numbers
+
+    def tables(self, vocab):
+        """(type_chars (types, 50) int32, type_word (types,) int32): each type's character ids and
+        its word id in ``vocab``."""
+        return (np.array([token_to_ids(t) for t in self.types], dtype=np.int32),
+                np.array([vocab.id_of(t) for t in self.types], dtype=np.int32))
+
+
 class Streams:
     """The corpus as ``batch_size`` token streams, with character ids and target word ids.
 
@@ -83,16 +107,9 @@ class Streams:
 
     def __init__(self, sentences, vocab, batch_size, seed=0):
         order = np.random.default_rng(seed).permutation(len(sentences))
-        types, type_of = [], {}
-        stream = []
-        for i in order:
-            for token in [BOS_TOKEN, *sentences[i], EOS_TOKEN]:
-                if token not in type_of:
-                    type_of[token] = len(types)
-                    types.append(token)
-                stream.append(type_of[token])
-        self.type_chars = np.array([token_to_ids(t) for t in types], dtype=np.int32)
-        self.type_word = np.array([vocab.id_of(t) for t in types], dtype=np.int32)
+        types = TokenTypes()
+        stream = [number for i in order for number in types.numbers(sentences[i])]
+        self.type_chars, self.type_word = types.tables(vocab)
         stream = np.array(stream, dtype=np.int32)
         self.num_tokens = len(stream)
         per_row = len(stream) // batch_size
