@@ -69,11 +69,24 @@ def render_runs(runs):
     return "\n".join(rows) + ("\n\n" + " ".join(notes) if notes else "")
 
 
+def render_distillation(runs):
+    """What each run's GloVe step did, in one sentence per run that had one."""
+    parts = []
+    for number, run in enumerate(runs, start=1):
+        distilled = run.get("glove_distillation")
+        if distilled:
+            weighting = distilled.get("weighting", "corpus-sqrt")
+            parts.append(f"run {number}, {distilled['steps']:,} steps of 512 words ({distilled['seconds'] / 60:.1f} min) "
+                         f"over {distilled['words']:,} words weighted `{weighting}`; mean cosine between the head's "
+                         f"prediction and the GloVe vector at the end: {distilled['cosine']:.3f}")
+    return "; ".join(parts) if parts else "none"
+
+
 def render_values(metrics, runs, options):
     """The metrics and the run record as the strings the card shows (``options``: ElmoOptions or
     options.json content)."""
     options = ElmoOptions.from_dict(options)
-    first, last = runs[0], runs[-1]
+    first = runs[0]
     corpus = first["corpus"]
     tokens_seen = sum(run["tokens_per_direction"] for run in runs)
     values = {
@@ -87,16 +100,13 @@ def render_values(metrics, runs, options):
         "train_minutes": f"{sum(run['minutes'] for run in runs):.1f}",
         "tokens_seen": f"{tokens_seen / 1e6:.1f}M",
         "epochs_seen": f"{tokens_seen / corpus['train_tokens']:.2f}",
-        "steps": f"{last['steps_after']:,}",
+        "steps": f"{sum(run['steps_after'] - run['steps_before'] for run in runs):,}",
+        "distill_minutes": f"{sum(run.get('glove_distillation', {}).get('seconds', 0) for run in runs) / 60:.1f}",
         "reset_probability": first["settings"]["reset_probability"],
         "num_sampled": first["settings"]["num_sampled"],
         "batch_size": first["settings"]["batch_size"],
     }
-    distilled = first.get("glove_distillation")
-    values["distillation"] = (
-        f"{distilled['steps']:,} steps of 512 words ({distilled['seconds'] / 60:.1f} min) over "
-        f"{distilled['words']:,} words; mean cosine between the head's prediction and the GloVe "
-        f"vector at the end: {distilled['cosine']:.3f}" if distilled else "none")
+    values["distillation"] = render_distillation(runs)
     for name in ("perplexity", "perplexity_batch_64"):
         for k, v in metrics[name].items():
             values[f"{name}_{k}"] = f"{v:,}" if isinstance(v, int) else f"{v:.1f}"

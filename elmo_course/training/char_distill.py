@@ -8,11 +8,20 @@ the model keeps the ELMo architecture and file format, and any word (a misspelli
 lacks) still gets a vector from its characters.
 
 The words: the training corpus's token types (case kept, as the model sees them; the target is
-the GloVe vector of the lower-cased word), drawn in proportion to the square root of their
-corpus count, mixed half and half with the 100,000 most frequent GloVe words, drawn uniformly.
-The loss is the squared error, so frequent and rare words are fit on one scale.
+the GloVe vector of the lower-cased word), drawn in proportion to a power of their corpus count,
+and, for a share of the batches' mass, the 100,000 most frequent GloVe words, drawn uniformly.
+Two weightings are used (``WEIGHTINGS``):
+
+- ``corpus-sqrt`` (the first run): the square root of the count in the whole training text, half
+  the mass on GloVe's top words, so that rare words are fit too;
+- ``review-counts``: the plain count in the course-train reviews, nothing else. A review's
+  mean-pooled vector weighs each word by how often it occurs, so this fits the words the way the
+  sentiment probe uses them.
+
+The linear head starts at the weighted least-squares fit of the current layer 0 (so a model that
+was distilled before goes on from where it was, instead of first chasing a random head). The loss
+is the squared error.
 """
-import math
 import time
 
 import numpy as np
@@ -23,22 +32,36 @@ from ..engine.char_ids import token_to_ids
 from ..progress import progress_bar
 
 
-def distillation_words(counts, glove, glove_top=100_000):
+WEIGHTINGS = {"corpus-sqrt": {"power": 0.5, "glove_share": 0.5},
+              "review-counts": {"power": 1.0, "glove_share": 0.0}}
+
+
+def distillation_words(counts, glove, glove_top=100_000, power=0.5, glove_share=0.5):
     """(words, targets, weights): the words to fit, their GloVe vectors and sampling weights.
 
     ``counts`` maps a corpus token to its count; only tokens GloVe knows (lower-cased) are kept.
-    Half of the sampling mass goes to corpus tokens (by sqrt count), half to GloVe's top words.
+    The corpus tokens get ``1 - glove_share`` of the sampling mass, in proportion to
+    ``count ** power``; GloVe's ``glove_top`` most frequent words not among them share the rest.
     """
     corpus = [(w, c) for w, c in counts.items() if w.lower() in glove.index and len(w) <= 48]
     corpus_words = [w for w, _ in corpus]
-    corpus_weights = np.sqrt(np.array([c for _, c in corpus], dtype=np.float64))
+    corpus_weights = np.array([c for _, c in corpus], dtype=np.float64) ** power
     seen = set(corpus_words)
-    extra = [w for w in glove.words[:glove_top] if w not in seen and len(w) <= 48]
+    extra = [w for w in glove.words[:glove_top] if w not in seen and len(w) <= 48] if glove_share else []
     words = corpus_words + extra
-    weights = np.concatenate([0.5 * corpus_weights / corpus_weights.sum(),
-                              np.full(len(extra), 0.5 / max(len(extra), 1))])
+    weights = np.concatenate([(1 - glove_share) * corpus_weights / corpus_weights.sum(),
+                              np.full(len(extra), glove_share / max(len(extra), 1))])
     targets = np.stack([glove.vectors[glove.index[w.lower()]] for w in words])
     return words, targets, weights / weights.sum()
+
+
+def least_squares_head(vectors, targets, weights):
+    """(W, b): the linear map from layer-0 ``vectors`` to ``targets`` with the least
+    ``weights``-weighted squared error."""
+    root = np.sqrt(weights)[:, None]
+    inputs = np.hstack([vectors, np.ones((len(vectors), 1), vectors.dtype)])
+    solution = np.linalg.lstsq(inputs * root, targets * root, rcond=None)[0].astype(np.float32)
+    return solution[:-1], solution[-1]
 
 
 def distill(bilm, words, targets, weights, steps=3000, batch_size=512, learning_rate=2e-3,
@@ -47,11 +70,9 @@ def distill(bilm, words, targets, weights, steps=3000, batch_size=512, learning_
     final mean cosine similarity between the head's predictions and the targets on a sample."""
     rng = np.random.default_rng(seed)
     char_ids = np.array([token_to_ids(w) for w in words], dtype=np.int32)
+    start_w, start_b = least_squares_head(bilm.token_embedding_numpy(char_ids), targets, weights)
     targets = tf.constant(targets, tf.float32)
-    projection, target_dim = bilm.projection_dim, targets.shape[1]
-    head_w = tf.Variable(tf.random.normal([projection, target_dim], stddev=1 / math.sqrt(projection),
-                                          seed=seed), name="distill/W")
-    head_b = tf.Variable(tf.zeros([target_dim]), name="distill/b")
+    head_w, head_b = tf.Variable(start_w, name="distill/W"), tf.Variable(start_b, name="distill/b")
     cnn_variables = [v for name, v in bilm.weights.items() if is_layer0_weight(name)]
     variables = cnn_variables + [head_w, head_b]
     optimizer = tf.keras.optimizers.Adam(learning_rate)

@@ -393,9 +393,16 @@ def build_parser():
     parser.add_argument("--general-text", nargs="+", default=[], metavar="SOURCE",
                         help="also train on general English text: wordnet, books, sotu, or all "
                              "(see elmo_course.training.general_text)")
+    parser.add_argument("--from", dest="start_from", default=None, metavar="MODEL",
+                        help="go on from a model this trainer dumped (a folder, or the name of a model "
+                             "shipped in the package, e.g. elmo-course-tiny): its architecture, weights, "
+                             "vocabulary and softmax; --hidden, --projection and --filters are then unused")
     parser.add_argument("--glove-steps", type=int, default=0,
                         help="before the biLM, fit layer 0 to GloVe for this many steps "
                              "(elmo_course.training.char_distill); 0: no GloVe")
+    parser.add_argument("--glove-weighting", default="corpus-sqrt", choices=["corpus-sqrt", "review-counts"],
+                        help="which words the GloVe step fits, and how often (see char_distill)")
+    parser.add_argument("--glove-learning-rate", type=float, default=2e-3, help="Adam's rate in the GloVe step")
     parser.add_argument("--freeze-layer0", action="store_true",
                         help="train only the LSTMs and the softmax (layer 0 stays as distilled)")
     parser.add_argument("--reset-probability", type=float, default=0.0,
@@ -414,6 +421,8 @@ def main(argv=None):
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     record = RunRecord(output)
+    if args.start_from and not record.runs:  # the new model's record starts with how its start was made
+        record.runs = RunRecord(model_folder(args.start_from)).runs
     with open(output / "train_log.jsonl", "a") as log_file:
         def log(entry):
             log_file.write(json.dumps(entry) + "\n")
@@ -453,16 +462,40 @@ def run_epochs(trainer, streams, manager, record, output, log, epochs, max_minut
     save()
 
 
+def model_folder(model):
+    """The folder of ``model``: a folder, or the name of a model shipped in the package."""
+    from ..registry import PACKAGE_MODELS
+
+    folder = Path(model)
+    return PACKAGE_MODELS / str(model) if not folder.is_dir() and (PACKAGE_MODELS / str(model)).is_dir() else folder
+
+
+def dumped_model(model):
+    """(options, weights, vocab, softmax) of a model this trainer dumped (see ``model_folder``)."""
+    folder = model_folder(model)
+    missing = [f for f in ("options.json", "weights.hdf5", "vocab.txt", SOFTMAX_FILE) if not (folder / f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"--from {model}: {folder} lacks {', '.join(missing)}; give a folder this "
+                                f"trainer dumped (an official model has no softmax: use `elmo-course train --from`)")
+    options = ElmoOptions.read(folder / "options.json")
+    vocab, softmax = read_softmax(folder)
+    return options, read_weights(folder / "weights.hdf5", options), vocab, softmax
+
+
 def train(args, output, log, record):
     review_sentences = corpus_sentences("train", args.reviews)
     general = general_sentences(args.general_text) if args.general_text else {}
     train_sentences = review_sentences + [s for sentences in general.values() for s in sentences]
     test_sentences = corpus_sentences("test", args.test_reviews)
-    vocab = Vocabulary.build(train_sentences, args.min_count, args.max_vocab)
-    options = ElmoOptions.build(args.hidden, args.projection, filters=parse_filters(args.filters))
+    if args.start_from:
+        options, weights, vocab, softmax = dumped_model(args.start_from)
+    else:
+        vocab = Vocabulary.build(train_sentences, args.min_count, args.max_vocab)
+        options = ElmoOptions.build(args.hidden, args.projection, filters=parse_filters(args.filters))
+        weights = softmax = None
     trainer = LanguageModelTrainer(options, vocab, batch_size=args.batch_size,
                                    num_sampled=min(args.num_sampled, len(vocab) - 1), seed=args.seed,
-                                   freeze_layer0=args.freeze_layer0,
+                                   weights=weights, softmax=softmax, freeze_layer0=args.freeze_layer0,
                                    reset_probability=args.reset_probability)
     train_streams = Streams(train_sentences, vocab, args.batch_size, seed=args.seed)
     test_streams = Streams(test_sentences, vocab, args.batch_size, seed=args.seed)
@@ -477,15 +510,19 @@ def train(args, output, log, record):
         manager.checkpoint.restore(manager.latest_checkpoint)
         print(f"resumed from {manager.latest_checkpoint} at step {int(trainer.step)}")
     elif args.glove_steps:
-        from .char_distill import distill, distillation_words
+        from .char_distill import WEIGHTINGS, distill, distillation_words
         from ..course.glove import load_glove
 
-        counts = collections.Counter(token for sentence in train_sentences for token in sentence)
-        words, targets, weights = distillation_words(counts, load_glove())
+        text = review_sentences if args.glove_weighting == "review-counts" else train_sentences
+        counts = collections.Counter(token for sentence in text for token in sentence)
+        words, targets, weights = distillation_words(counts, load_glove(), **WEIGHTINGS[args.glove_weighting])
         started = time.time()
-        cosine = distill(trainer.bilm, words, targets, weights, steps=args.glove_steps, seed=args.seed, log=log)
-        trainer.softmax_w.assign(softmax_from_layer0(trainer.bilm, vocab)[0])
+        cosine = distill(trainer.bilm, words, targets, weights, steps=args.glove_steps, seed=args.seed,
+                         learning_rate=args.glove_learning_rate, log=log)
+        if softmax is None:  # a new model: predict each word first where its distilled vector points
+            trainer.softmax_w.assign(softmax_from_layer0(trainer.bilm, vocab)[0])
         record.update(glove_distillation={"words": len(words), "steps": args.glove_steps,
+                                          "weighting": args.glove_weighting,
                                           "seconds": time.time() - started, "cosine": cosine})
         log({"glove_cosine": cosine})
         manager.save()  # a run stopped from here on resumes without distilling again

@@ -51,3 +51,30 @@ def test_distillation_moves_layer0_towards_glove(vectors, tiny_options):
     assert cosine > 0.3, cosine
     changed = {n for n, v in bilm.weights.items() if not np.array_equal(v.numpy(), before[n])}
     assert changed and all(n.startswith(("char_embed", "CNN")) for n in changed), "only layer 0 trains"
+
+
+def test_review_count_weighting_follows_the_counts_and_adds_no_glove_words(vectors):
+    counts = collections.Counter({"the": 50, "movie": 20, "film": 10, "Qwxzjkv": 3})
+    words, targets, weights = char_distill.distillation_words(counts, vectors, glove_top=200,
+                                                              **char_distill.WEIGHTINGS["review-counts"])
+    assert words == ["the", "movie", "film"]
+    np.testing.assert_allclose(weights, [50 / 80, 20 / 80, 10 / 80])
+    np.testing.assert_array_equal(targets[1], vectors.vector("movie"))
+
+
+def test_the_head_starts_at_the_least_squares_fit():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 6)).astype(np.float32)
+    true_w, true_b = rng.normal(size=(6, 3)), rng.normal(size=3)
+    w, b = char_distill.least_squares_head(x, x @ true_w + true_b, np.full(200, 1 / 200))
+    np.testing.assert_allclose(w, true_w, atol=1e-4)
+    np.testing.assert_allclose(b, true_b, atol=1e-4)
+
+
+def test_distillation_goes_on_from_a_distilled_layer0(vectors, tiny_options):
+    counts = collections.Counter({"the": 50, "movie": 20, "film": 20, "bank": 5, "river": 5})
+    words, targets, weights = char_distill.distillation_words(counts, vectors, glove_top=200)
+    bilm = BiLM(tiny_options, seed=0)
+    first = char_distill.distill(bilm, words, targets, weights, steps=200, batch_size=64, progress=False)
+    again = char_distill.distill(bilm, words, targets, weights, steps=50, batch_size=64, progress=False)
+    assert again > first - 0.05, "a second call starts from the fit the first one reached"

@@ -59,3 +59,17 @@ def test_windows_from_a_later_window_are_the_tail_of_the_full_pass(vocab):
     for (chars_a, targets_a), (chars_b, targets_b) in zip(every[3:], tail):
         np.testing.assert_array_equal(chars_a, chars_b)
         np.testing.assert_array_equal(targets_a, targets_b)
+
+
+def test_a_dumped_model_is_a_starting_point(vocab, tmp_path):
+    trainer = train.LanguageModelTrainer(MICRO, vocab, batch_size=4, unroll_steps=5, num_sampled=8, seed=0)
+    trainer.dump(tmp_path)
+    options, weights, loaded_vocab, softmax = train.dumped_model(tmp_path)
+    assert options == MICRO and loaded_vocab.words == vocab.words
+    for name, variable in trainer.bilm.weights.items():
+        np.testing.assert_array_equal(weights[name], variable.numpy())
+    np.testing.assert_allclose(softmax[0], trainer.softmax_w.numpy(), atol=1e-3)  # stored as float16
+    (tmp_path / "softmax.hdf5").unlink()
+    with pytest.raises(FileNotFoundError, match="lacks softmax.hdf5"):
+        train.dumped_model(tmp_path)
+    assert train.model_folder("elmo-course-tiny").name == "elmo-course-tiny"
