@@ -28,7 +28,7 @@ import numpy as np
 from ..course.text import split_sentences, tokenize
 from ..engine.options import ElmoOptions
 from .trainer import (SOFTMAX_FILE, LanguageModelTrainer, RunRecord, Streams, TokenTypes, Vocabulary,
-                      read_softmax, run_epochs, softmax_from_layer0)
+                      model_folder, read_softmax, run_epochs, softmax_from_layer0)
 
 HELD_OUT_EVERY = 50
 MAX_HELD_OUT = 5000
@@ -122,13 +122,8 @@ def _starting_point(elmo, start_from, counts, args):
                          f"(a course model, an official name such as small, or a folder)")
     weights = {name: v.numpy() for name, v in bilm.weights.items()}
     options = bilm.options
-    folder = Path(elmo.source) if elmo.source and Path(elmo.source).is_dir() else None
-    if folder is None:
-        from .. import registry
-
-        if (registry.PACKAGE_MODELS / str(start_from)).is_dir():
-            folder = registry.PACKAGE_MODELS / str(start_from)
-    if folder is not None and (folder / SOFTMAX_FILE).is_file() and (folder / "vocab.txt").is_file():
+    folder = Path(elmo.source) if elmo.source and Path(elmo.source).is_dir() else model_folder(start_from)
+    if (folder / SOFTMAX_FILE).is_file() and (folder / "vocab.txt").is_file():
         vocab, softmax = read_softmax(folder)
         return options, weights, vocab, softmax, \
             f"{start_from}, with its own softmax and {len(vocab):,}-word vocabulary"

@@ -35,6 +35,7 @@ from ..engine.char_ids import BOS_TOKEN, EOS_TOKEN, token_to_ids
 from ..engine.options import ElmoOptions
 from ..engine.weight_files import read_weights, write_weights
 from ..progress import progress_bar
+from .char_distill import WEIGHTINGS
 from .general_text import general_sentences
 
 UNK = "<UNK>"
@@ -291,11 +292,8 @@ class LanguageModelTrainer:
     @classmethod
     def from_directory(cls, directory, batch_size=64):
         """The language model (biLM + softmax) of a dumped model, e.g. to measure perplexity."""
-        directory = Path(directory)
-        options = ElmoOptions.read(directory / "options.json")
-        vocab, softmax = read_softmax(directory)
-        return cls(options, vocab, batch_size=batch_size,
-                   weights=read_weights(directory / "weights.hdf5", options), softmax=softmax)
+        options, weights, vocab, softmax = dumped_model(directory)
+        return cls(options, vocab, batch_size=batch_size, weights=weights, softmax=softmax)
 
 
 def read_softmax(directory):
@@ -400,7 +398,7 @@ def build_parser():
     parser.add_argument("--glove-steps", type=int, default=0,
                         help="before the biLM, fit layer 0 to GloVe for this many steps "
                              "(elmo_course.training.char_distill); 0: no GloVe")
-    parser.add_argument("--glove-weighting", default="corpus-sqrt", choices=["corpus-sqrt", "review-counts"],
+    parser.add_argument("--glove-weighting", default="corpus-sqrt", choices=sorted(WEIGHTINGS),
                         help="which words the GloVe step fits, and how often (see char_distill)")
     parser.add_argument("--glove-learning-rate", type=float, default=2e-3, help="Adam's rate in the GloVe step")
     parser.add_argument("--freeze-layer0", action="store_true",
@@ -475,8 +473,8 @@ def dumped_model(model):
     folder = model_folder(model)
     missing = [f for f in ("options.json", "weights.hdf5", "vocab.txt", SOFTMAX_FILE) if not (folder / f).is_file()]
     if missing:
-        raise FileNotFoundError(f"--from {model}: {folder} lacks {', '.join(missing)}; give a folder this "
-                                f"trainer dumped (an official model has no softmax: use `elmo-course train --from`)")
+        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)}: it is not a model this trainer dumped "
+                                f"(an official model has no softmax: continue one with `elmo-course train --from`)")
     options = ElmoOptions.read(folder / "options.json")
     vocab, softmax = read_softmax(folder)
     return options, read_weights(folder / "weights.hdf5", options), vocab, softmax
@@ -510,7 +508,7 @@ def train(args, output, log, record):
         manager.checkpoint.restore(manager.latest_checkpoint)
         print(f"resumed from {manager.latest_checkpoint} at step {int(trainer.step)}")
     elif args.glove_steps:
-        from .char_distill import WEIGHTINGS, distill, distillation_words
+        from .char_distill import distill, distillation_words
         from ..course.glove import load_glove
 
         text = review_sentences if args.glove_weighting == "review-counts" else train_sentences
