@@ -44,11 +44,9 @@ def main():
                         help="re-render MODEL_CARD.md from the existing metrics.json")
     args = parser.parse_args()
     model_dir = Path(args.model_dir)
-    if args.render_only:
-        metrics = json.loads((model_dir / "metrics.json").read_text())
-    else:
+    if not args.render_only:
         (model_dir / "metrics.json").write_text(json.dumps(measure(model_dir), indent=2) + "\n")
-        metrics = json.loads((model_dir / "metrics.json").read_text())  # the card reads what the tests read
+    metrics = json.loads((model_dir / "metrics.json").read_text())  # the card renders what the tests read
     runs = json.loads((model_dir / "training.json").read_text())["runs"]
     template = string.Template((Path(__file__).parent / "MODEL_CARD.template.md").read_text())
     values = render_values(metrics, runs, read_options(model_dir / "options.json"))
@@ -129,14 +127,13 @@ def render_values(metrics, runs, options):
     best_layer = max(("1", "2"), key=lambda layer: metrics["senses"]["trained"][layer])
     best = metrics["senses"]["trained"][best_layer]
     values["sense_best_layer"], values["sense_best"] = best_layer, f"{best:.3f}"
-    glove_row, bag_row, elmo_row, both_row = (curve[k] for k in ("glove_average", "bag_of_words", "elmo",
-                                                                   "elmo_plus_bag_of_words"))
+    glove_row, bag_row, layer0_row, elmo_row, both_row = (
+        curve[k] for k in ("glove_average", "bag_of_words", "layer0", "elmo", "elmo_plus_bag_of_words"))
     values["sentiment_sentence"] = " ".join(
         f"With {int(n):,} training reviews ELMo reaches {elmo_row[n]:.3f}, "
         f"{'above' if elmo_row[n] > glove_row[n] else 'below'} the GloVe average ({glove_row[n]:.3f}), and "
         f"ELMo + bag of words {both_row[n]:.3f} against bag of words alone {bag_row[n]:.3f}."
         for n in sizes if int(n) in (500, 1000))
-    layer0_row = curve["layer0"]
     if elmo_row["1000"] < glove_row["1000"] and layer0_row["1000"] < glove_row["1000"]:
         values["sentiment_sentence"] += (" GloVe's word statistics from 6B tokens, averaged over a review, carry "
                                          "more sentiment than this model's mean-pooled layers; its layer 0, fit "
