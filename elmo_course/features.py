@@ -1,6 +1,6 @@
 """Fixed-size features from ELMo: one vector per sentence or document.
 
-Lessons 03 and 07 and the model card all need "a vector per text". The ELMo way (and what
+Lessons 03 and 08 and the model card all need "a vector per text". The ELMo way (and what
 TF-Hub's ``default`` output does) is to average a token-level layer over the real tokens.
 """
 import numpy as np

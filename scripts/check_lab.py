@@ -162,7 +162,7 @@ def main(argv=None):
         folder.mkdir()
         for lesson in lessons:
             shutil.copy(lesson, folder / lesson.name)
-        # lessons may read the repository beside them (lesson 08 trains on ../paper_notes)
+        # lessons may read the repository beside them (lesson 09 trains on ../paper_notes)
         for sibling in ROOT.iterdir():
             if sibling.is_dir() and not sibling.name.startswith(".") and sibling.name != "notebooks":
                 (tmp / sibling.name).symlink_to(sibling, target_is_directory=True)
