@@ -29,7 +29,7 @@ $(READY): requirements/*.txt pyproject.toml scripts/install_kernel.py
 	@$(MAKE) --no-print-directory check-python PYTHON="$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install --quiet -r requirements/course.txt -r $(TENSORFLOW) -r requirements/lab.txt -r requirements/dev.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt
+	$(BIN)/pip install --quiet -r requirements/course.txt -r $(TENSORFLOW) -r requirements/lab.txt -r requirements/dev.txt -r requirements/allennlp-runtime.txt -r requirements/general-text.txt -r requirements/cluster.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements/no-deps-hub.txt -r requirements/no-deps-allennlp.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python scripts/install_kernel.py

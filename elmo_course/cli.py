@@ -8,6 +8,7 @@ Every command prints one line and exits with status 2 on bad input, before it wr
 """
 import argparse
 import contextlib
+import logging
 import os
 import re
 import sys
@@ -23,6 +24,8 @@ EXAMPLES = {
   elmo-course embed sentences.txt vectors.hdf5              # all 3 layers per sentence
   elmo-course embed sentences.txt top.hdf5 --top            # the top layer only
   elmo-course embed sentences.txt avg.hdf5 --average --model original
+  elmo-course embed sentences.txt vectors.hdf5 --workers 2   # a Dask LocalCluster of 2 processes
+  elmo-course embed corpus.txt vectors.hdf5 --scheduler tcp://host:8786 --work-dir /shared/parts
 Input: one whitespace-tokenized sentence per line, UTF-8. Killed and started again with the same
 arguments, it goes on from where it stopped.""",
     "train": """examples:
@@ -62,6 +65,17 @@ def build_parser():
                             "handle (default: $ELMO_COURSE_MODEL, else the shipped tiny model)")
     embed.add_argument("--overwrite", action="store_true",
                        help="replace an existing output that was made from other input or settings")
+    cluster = embed.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, default=None, metavar="N",
+                         help="embed on a Dask LocalCluster of N worker processes on this machine")
+    cluster.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="embed on an existing Dask cluster: its scheduler's address "
+                              "(tcp://host:8786) or a scheduler file")
+    embed.add_argument("--part-lines", type=int, default=1024, metavar="N",
+                       help="lines per part, what a resumed run keeps and a cluster task embeds (default 1024)")
+    embed.add_argument("--work-dir", default=None, metavar="DIR",
+                       help="folder for the finished parts until the output is complete, one every "
+                            "worker can write (default: the course cache)")
 
     train = commands.add_parser("train", help="train a biLM on text files, or continue one (--from)",
                                 epilog=EXAMPLES["train"], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -129,15 +143,61 @@ def run_embed(args):
 
     if args.batch_size < 1 or args.max_tokens_per_batch < 1:
         return fail("embed", "--batch-size and --max-tokens-per-batch must be at least 1")
+    if args.part_lines < 1 or args.workers is not None and args.workers < 1:
+        return fail("embed", "--part-lines and --workers must be at least 1")
     scan_input(args.input, keep_index=False)  # bad input fails here, before the model loads
     elmo = load_model(args.model)
     started = time.time()
-    output = embed_file(elmo, args.input, args.output, mode=args.mode, batch_size=args.batch_size,
-                        forget_sentences=args.forget_sentences, use_sentence_keys=args.use_sentence_keys,
-                        overwrite=args.overwrite, max_tokens_per_batch=args.max_tokens_per_batch,
-                        progress=True)
+    with dask_client(args) as client:
+        output = embed_file(elmo, args.input, args.output, mode=args.mode, batch_size=args.batch_size,
+                            forget_sentences=args.forget_sentences, use_sentence_keys=args.use_sentence_keys,
+                            overwrite=args.overwrite, max_tokens_per_batch=args.max_tokens_per_batch,
+                            progress=True, part_lines=args.part_lines, client=client, work_dir=args.work_dir)
     print(f"wrote {output} ({args.mode}, {elmo.name}) in {time.time() - started:.1f} s")
     return 0
+
+
+@contextlib.contextmanager
+def dask_client(args):
+    """A Dask client for ``--workers N`` (a LocalCluster started here and closed afterwards) or
+    ``--scheduler ADDRESS``; None without either (Dask is then not imported)."""
+    if args.workers is None and args.scheduler is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError("--workers and --scheduler need Dask: pip install 'elmo-course[cluster]' "
+                         "(or pip install -r requirements/cluster.txt)") from None
+    cluster = None
+    if args.workers is not None:
+        # one thread per worker: TensorFlow already uses every core it is given within a process
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0")
+        client = Client(cluster)
+    elif "://" in args.scheduler:
+        client = connect(Client, args.scheduler, address=args.scheduler)
+    elif Path(args.scheduler).is_file():
+        client = connect(Client, args.scheduler, scheduler_file=args.scheduler)
+    else:
+        raise ValueError(f"--scheduler {args.scheduler}: give a scheduler address (tcp://host:8786) or the "
+                         f"path of an existing scheduler file (dask scheduler --scheduler-file PATH)")
+    print(f"Dask dashboard: {client.dashboard_link}", flush=True)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            # the workers hold TensorFlow's threads and are stopped the hard way: expected, not news
+            logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
+            cluster.close()
+
+
+def connect(Client, where, **how):
+    try:
+        return Client(timeout="10s", **how)
+    except (OSError, TimeoutError) as error:
+        raise ValueError(f"--scheduler {where}: no Dask scheduler answers there ({error}); start one "
+                         f"(dask scheduler) or check the address") from None
 
 
 def run_train(args):

@@ -185,7 +185,8 @@ class Elmo:
         bar.close()
 
     def embed_file(self, input_file, output_file, batch_size=64, progress=None, mode="all",
-                   forget_sentences=False, use_sentence_keys=False, overwrite=False):
+                   forget_sentences=False, use_sentence_keys=False, overwrite=False, client=None,
+                   work_dir=None):
         """Embed a text file (one whitespace-tokenized sentence per line) into hdf5, in the layout
         of AllenNLP's ``elmo`` command: dataset ``str(i)`` of shape (3, T_i, 2P) for line i with
         ``mode="all"`` ((T_i, 2P) with ``"top"`` or ``"average"``) and ``sentence_to_index``.
@@ -193,10 +194,14 @@ class Elmo:
         Resumable: a stopped run goes on from where it stopped, and a finished output of the same
         input is kept as it is. An output made from something else is refused unless
         ``overwrite``. See ``elmo_course.embedding_cache`` for the layout and how it works.
+
+        ``client``: a ``dask.distributed.Client``; the parts are embedded on its cluster, each
+        worker loading this model once by the name it was loaded with, and the output is the same.
+        ``work_dir``: the folder for the parts (one every worker can write).
         """
         return embed_file(self, input_file, output_file, mode=mode, batch_size=batch_size,
                           forget_sentences=forget_sentences, use_sentence_keys=use_sentence_keys,
-                          overwrite=overwrite, progress=progress)
+                          overwrite=overwrite, progress=progress, client=client, work_dir=work_dir)
 
     # ---- the TF-Hub interface -----------------------------------------------------------------
     def __call__(self, tokens, sequence_len):

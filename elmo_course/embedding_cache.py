@@ -20,6 +20,14 @@ is embedded into its own small hdf5 file in a work folder under the course cache
 complete. A rerun with the same arguments skips the finished parts. When every part is there,
 they are copied into the output in line order and the work folder is deleted. Memory holds one
 part at a time, plus the sentence index.
+
+On a Dask cluster (``client=``, ``elmo-course embed --workers N`` or ``--scheduler ADDRESS``) the
+same loop hands each unfinished part to the cluster as one task instead of embedding it here (see
+"On a Dask cluster" below): a worker loads the model once, by the name the model was loaded with,
+embeds the part with the same code and the same batches, and writes it into the work folder,
+which every worker must be able to write (``work_dir=``, ``--work-dir``, on a shared filesystem
+when the workers are other machines). The output is assembled here, as in-process, and is
+identical to the in-process output. Only that section imports Dask, and only when a client is given.
 """
 from __future__ import annotations
 
@@ -27,6 +35,9 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import threading
+import uuid
 from pathlib import Path
 
 import h5py
@@ -131,22 +142,25 @@ def _stored_signature(path):
         return None
 
 
-def _work_folder(output_file):
+def _work_folder(output_file, work_dir=None):
     from .registry import cache_dir
 
     key = hashlib.sha256(str(Path(output_file).resolve()).encode()).hexdigest()[:20]
-    return cache_dir() / "embed-work" / key
+    return Path(work_dir or cache_dir() / "embed-work").resolve() / key
 
 
 def embed_file(elmo, input_file, output_file, mode="all", batch_size=64, forget_sentences=False,
                use_sentence_keys=False, overwrite=False, max_tokens_per_batch=MAX_TOKENS_PER_BATCH,
-               progress=None, part_lines=PART_LINES):
+               progress=None, part_lines=PART_LINES, client=None, work_dir=None):
     """Embed ``input_file`` (one whitespace-tokenized sentence per line) into ``output_file``.
 
     See the module docstring for the layout. A finished output made from the same input, mode
     and model is kept as it is; a run that was stopped goes on from its finished parts; an
     existing output made from anything else is refused (``FileExistsError``) unless
     ``overwrite``. Bad input raises ``InputError`` before anything is written.
+    ``client``: a ``dask.distributed.Client``; each unfinished part becomes one task on its
+    cluster (``elmo`` must come from ``load_elmo(name)``, a name every worker can load).
+    ``work_dir``: where the parts are kept until the output is complete (default: the course cache).
     Returns ``output_file`` as a ``Path``.
     """
     if mode not in MODES:
@@ -158,7 +172,8 @@ def embed_file(elmo, input_file, output_file, mode="all", batch_size=64, forget_
     signature = {"layout": LAYOUT_VERSION, "input_sha256": digest, "lines": count, "mode": mode,
                  "model": model_fingerprint(elmo), "forget_sentences": bool(forget_sentences),
                  "use_sentence_keys": bool(use_sentence_keys)}
-    work = _work_folder(output_file)
+    model_for_workers = None if client is None else _model_for_workers(elmo, signature["model"])
+    work = _work_folder(output_file, work_dir)
     manifest = work / "manifest.json"
     ours = manifest.is_file() and json.loads(manifest.read_text()).get("signature") == signature
     if output_file.exists():
@@ -183,16 +198,31 @@ def embed_file(elmo, input_file, output_file, mode="all", batch_size=64, forget_
     parts = -(-count // part_lines)
     done = [p for p in range(parts) if (work / f"part-{p:06d}.hdf5").is_file()]
     show = count > 20 * batch_size if progress is None else progress
-    bar = progress_bar(total=count, initial=sum(_part_size(p, count, part_lines) for p in done), desc="ELMo",
-               unit="sent", disable=not show, dynamic_ncols=True)
+    if client is None:
+        bar = progress_bar(total=count, initial=sum(_part_size(p, count, part_lines) for p in done),
+                           desc="ELMo", unit="sent", disable=not show, dynamic_ncols=True)
+    else:  # one bar over parts: a part is the unit the cluster reports back
+        bar = progress_bar(total=parts, initial=len(done), desc="ELMo parts", unit="part",
+                           disable=not show, dynamic_ncols=True)
+        cluster_parts = _PartsOnCluster(client, model_for_workers, bar)
     lines = read_sentences(input_file)
-    for p in range(parts):
-        chunk = [next(lines) for _ in range(_part_size(p, count, part_lines))]
-        if p in done:
-            continue
-        _embed_part(elmo, chunk, p * part_lines, work / f"part-{p:06d}.hdf5", mode, batch_size,
-                    use_sentence_keys, max_tokens_per_batch, bar)
-    bar.close()
+    try:
+        for p in range(parts):
+            chunk = [next(lines) for _ in range(_part_size(p, count, part_lines))]
+            if p in done:
+                continue
+            part_args = (chunk, p * part_lines, work / f"part-{p:06d}.hdf5", mode, batch_size,
+                         use_sentence_keys, max_tokens_per_batch)
+            if client is None:
+                _embed_part(elmo, *part_args, bar)
+            else:
+                cluster_parts.submit(p, part_args)
+        if client is not None:
+            cluster_parts.wait_for_all()
+    finally:
+        if client is not None:
+            cluster_parts.cancel()
+        bar.close()
     output_file.parent.mkdir(parents=True, exist_ok=True)
     _assemble(work, parts, output_file, index, signature)
     shutil.rmtree(work, ignore_errors=True)
@@ -224,17 +254,20 @@ def _check_sentence_keys(input_file):
         seen.add(sentence)
 
 
-def _embed_part(elmo, lines, first, path, mode, batch_size, use_sentence_keys, max_tokens, bar):
+def _embed_part(elmo, lines, first, path, mode, batch_size, use_sentence_keys, max_tokens, bar=None):
     """Embed one part into ``path``, written under a temporary name in the work folder."""
     sentences = [line.split() for line in lines]
-    temporary = path.with_suffix(".partial")
+    # a name of this process's own: on a cluster, a worker that was given up for lost may still be
+    # writing the part that another worker now writes again
+    temporary = path.with_name(f"{path.stem}.{socket.gethostname()}-{os.getpid()}.partial")
     with h5py.File(temporary, "w") as fout:
         for batch in length_batches(sentences, batch_size, max_tokens):
             for i, layers in zip(batch, elmo.embed_batch([sentences[i] for i in batch])):
                 key = lines[i] if use_sentence_keys else str(first + i)
                 fout.create_dataset(f"{first + i}", data=reduce_layers(layers, mode).astype(np.float32))
                 fout[f"{first + i}"].attrs["key"] = key
-            bar.update(len(batch))
+            if bar is not None:
+                bar.update(len(batch))
     os.replace(temporary, path)
 
 
@@ -250,3 +283,97 @@ def _assemble(work, parts, output_file, index, signature):
             fout.create_dataset("sentence_to_index", data=[json.dumps(index)],
                                 dtype=h5py.string_dtype())
         fout.attrs["elmo_course"] = json.dumps(signature, sort_keys=True)
+
+
+# ---- On a Dask cluster ---------------------------------------------------------------------------
+# The client submits each unfinished part as one task (_embed_part_on_worker) and keeps a few tasks
+# per worker thread in flight, so that memory holds a bounded number of parts' text whatever the
+# input's size. A task returns only its part number: the vectors travel through the work folder.
+# A worker that dies loses at most the part it was writing (a temporary file); the scheduler runs
+# that task again on another worker.
+
+def _model_for_workers(elmo, fingerprint):
+    """What a worker needs to load the same model: (name, stateful, start, fingerprint)."""
+    if getattr(elmo, "source", None) is None:
+        raise InputError(f"{elmo!r} was not loaded by name, so the workers cannot load it: load it with "
+                         f"load_elmo(name) (a folder, small/medium/original, ...) to embed on a cluster")
+    if elmo.stateful:
+        raise InputError("a stateful model carries its state from batch to batch in order, and a cluster "
+                         "embeds parts in parallel: load the model without stateful=True")
+    source = str(elmo.source)
+    if Path(source).exists():  # a folder: the workers do not share this process's working directory
+        source = str(Path(source).resolve())
+    return (source, elmo.start, fingerprint)
+
+
+_models_on_this_worker = {}
+_loading = threading.Lock()
+
+
+def _model_on_this_worker(model):
+    """The model (as ``_model_for_workers`` names it), loaded once per worker process."""
+    source, start, fingerprint = model
+    with _loading:
+        if model not in _models_on_this_worker:
+            # the package's public entry point, looked up when a task first runs on this worker:
+            # importing .loading at the top would close a cycle (loading imports elmo, elmo this module)
+            from . import load_elmo
+
+            where = f"worker {os.getpid()} on {socket.gethostname()}"
+            try:
+                elmo = load_elmo(source, start=start)
+            except Exception as error:
+                raise InputError(f"{where} cannot load the model {source!r}: {error}; name a model that "
+                                 f"every worker can read (a shared folder, or an official name)") from None
+            if model_fingerprint(elmo) != fingerprint:
+                raise InputError(f"{where} loaded other weights from {source!r} than the client did; "
+                                 f"give every worker the same model files")
+            _models_on_this_worker[model] = elmo
+        return _models_on_this_worker[model]
+
+
+def _embed_part_on_worker(model, part, lines, first, path, *settings):
+    """A task: embed one part on a worker, unless a previous try of this task already wrote it."""
+    if not path.is_file():
+        _embed_part(_model_on_this_worker(model), lines, first, path, *settings)
+    return part
+
+
+class _PartsOnCluster:
+    """Submits parts as tasks, at most a few per worker thread in flight, and advances the bar as
+    they finish. The first failed task stops the run with its error."""
+
+    def __init__(self, client, model, bar):
+        from dask.distributed import as_completed
+
+        self.client, self.model, self.bar = client, model, bar
+        self.running = as_completed()
+        self.futures = set()
+        self.run_id = uuid.uuid4().hex[:8]
+        self.window = 0
+
+    def submit(self, part, part_args):
+        if self.running.count() >= self.window:  # full: ask how many threads the cluster has now
+            self.window = max(8, 2 * sum(self.client.nthreads().values()))
+            while self.running.count() >= self.window:
+                self._collect_one()
+        future = self.client.submit(_embed_part_on_worker, self.model, part, *part_args,
+                                    key=f"embed-part-{part:06d}-{self.run_id}", pure=False)
+        self.futures.add(future)
+        self.running.add(future)
+
+    def wait_for_all(self):
+        while self.running.count():
+            self._collect_one()
+
+    def _collect_one(self):
+        future = next(self.running)
+        future.result()  # a task's error is raised here, with its message
+        self.futures.discard(future)  # released: the scheduler forgets it
+        self.bar.update(1)
+
+    def cancel(self):
+        """Cancel what is still submitted (after an error or an interrupt; nothing after success)."""
+        if self.futures:
+            self.client.cancel(list(self.futures))
+            self.futures.clear()
