@@ -138,7 +138,6 @@ def train_on_files(corpus, output, args, start=None, counts=None):
     """Train a biLM on the text files ``corpus`` into the folder ``output`` (or continue ``start``,
     the Elmo loaded from ``args.start_from``), resuming from the folder's checkpoint when there
     is one. ``counts``: what ``scan(corpus)`` returned, when already known. Returns a summary."""
-    output.mkdir(parents=True, exist_ok=True)
     counts, n_sentences, held_out = counts or scan(corpus)
     options, weights, vocab, softmax, note = _starting_point(start, args.start_from, counts, args)
     if len(vocab) < 4:
@@ -147,7 +146,17 @@ def train_on_files(corpus, output, args, start=None, counts=None):
     trainer = LanguageModelTrainer(options, vocab, batch_size=args.batch_size, learning_rate=args.learning_rate,
                                    num_sampled=min(2048, len(vocab) - 1), seed=args.seed,
                                    weights=weights, softmax=softmax)
-    streams = FileStreams(corpus, vocab, args.batch_size, output / "stream.int32")
+    # nothing is written before the corpus is accepted: the folders made here go again if the token
+    # stream turns out too short for the batch size
+    made = [folder for folder in (output, *output.parents) if not folder.exists()]
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        streams = FileStreams(corpus, vocab, args.batch_size, output / "stream.int32")
+    except CorpusError:
+        (output / "stream.int32").unlink(missing_ok=True)
+        for folder in made:  # innermost first
+            folder.rmdir()
+        raise
     held_out_tokens = sum(len(s) + 2 for s in held_out)
     held_out_batch = max(1, min(16, held_out_tokens // 200))
     held_out_streams = Streams(held_out, vocab, held_out_batch, seed=0) if held_out_tokens > 42 else None

@@ -70,6 +70,20 @@ def test_bad_corpus_exits_2_with_one_line(tmp_path, capsys, content, message):
     assert not output.exists()
 
 
+@pytest.mark.parametrize("args, message", [
+    ([], "too few words seen 3 times for a vocabulary"),  # no word is seen 3 times
+    (["--min-count", "1", "--batch-size", "64"], "too few for 64 streams"),  # a vocabulary, too few tokens
+])
+def test_a_corpus_too_small_to_train_on_exits_2_and_writes_nothing(tmp_path, capsys, args, message):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("A short corpus .\nIt has two sentences and few words .\n", encoding="utf-8")
+    output = tmp_path / "runs" / "mine"
+    assert cli.main(["train", str(corpus), str(output), *args]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith("elmo-course train: error:") and message in error[0], error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt"]
+
+
 def test_unknown_start_model_and_file_as_output_exit_2(text_file, tmp_path, capsys):
     taken = tmp_path / "taken.txt"
     taken.write_text("a file, not a folder")
