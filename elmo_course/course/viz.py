@@ -8,12 +8,15 @@
 - ``plot_layer_weights``: the softmax-normalised weights of a trained ``ScalarMix`` (paper eq. 1),
   one bar per layer, with gamma in the title (lessons 02 and 04).
 - ``mark_word``: a sentence as text with one token highlighted, for printing next to a plot.
+- ``draw_elmo``: the one picture of the model, with the sizes of a model's options written in its
+  boxes; ``highlight=`` shows the part a lesson uses and fades the rest.
 
 The functions never call ``plt.show()``; a notebook does, so that the figure lands in its output.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -193,3 +196,168 @@ def mark_word(tokens: Sequence[str], index: int, left: str = "[", right: str = "
     if not 0 <= index < len(tokens):
         raise ValueError(f"index {index} is outside a sentence of {len(tokens)} tokens")
     return " ".join(f"{left}{token}{right}" if i == index else token for i, token in enumerate(tokens))
+
+
+# ---- the one picture of the model ------------------------------------------------------------
+# Part names of ``draw_elmo``, bottom to top, and the groups a lesson may highlight at once.
+ELMO_PARTS = ("characters", "char_cnn", "highway", "projection", "lstm", "softmax", "mix")
+ELMO_PART_GROUPS = {
+    "layer0": ("characters", "char_cnn", "highway", "projection"),  # the context-free token encoder
+    "bilm": ("characters", "char_cnn", "highway", "projection", "lstm"),  # what gives the 3 layers
+    "training": ("characters", "char_cnn", "highway", "projection", "lstm", "softmax"),  # what the LM trains
+}
+FADED_ALPHA = 0.25
+_PART_COLOURS = {"characters": "#eeeeee", "char_cnn": "#fde0c5", "highway": "#fde0c5",
+                 "projection": "#facb9c", "lstm": "#c6dbef", "softmax": "#e5e5e5", "mix": "#c7e9c0"}
+
+
+def _elmo_options(options):
+    """``draw_elmo``'s ``options`` as an ``ElmoOptions``, and the vocabulary size when known."""
+    from ..engine.options import ElmoOptions
+    from ..registry import OFFICIAL_MODELS, PACKAGE_MODELS, SHIPPED_MODEL
+
+    if options is None:
+        options = PACKAGE_MODELS / SHIPPED_MODEL
+    if isinstance(options, str) and options in OFFICIAL_MODELS:
+        return OFFICIAL_MODELS[options][1], None
+    if hasattr(options, "bilm"):  # a loaded Elmo
+        options = options.bilm.options
+    if isinstance(options, (str, Path)):
+        path = Path(options)
+        folder = path if path.is_dir() else path.parent
+        vocab = folder / "vocab.txt"
+        size = sum(1 for _ in vocab.open(encoding="utf-8")) if vocab.is_file() else None
+        return ElmoOptions.read(path / "options.json" if path.is_dir() else path), size
+    return ElmoOptions.from_dict(options), None
+
+
+def _highlighted(highlight):
+    if highlight is None:
+        return set(ELMO_PARTS)
+    names = [highlight] if isinstance(highlight, str) else list(highlight)
+    parts = set()
+    for name in names:
+        if name in ELMO_PART_GROUPS:
+            parts.update(ELMO_PART_GROUPS[name])
+        elif name in ELMO_PARTS:
+            parts.add(name)
+        else:
+            raise ValueError(f"unknown part {name!r} to highlight; expected one of "
+                             f"{ELMO_PARTS + tuple(ELMO_PART_GROUPS)}")
+    return parts
+
+
+def draw_elmo(options=None, highlight=None, ax=None, vocab_size=None, title=None):
+    """One picture of ELMo, bottom to top, with the sizes of ``options`` written in the boxes.
+
+    characters (50 ids per token) -> character CNN -> highway layers -> projection to P (layer 0)
+    -> ``n_layers`` LSTM layers per direction (H units, projected to P), forward and backward
+    -> the paper's eq. 1 mix gamma * sum_j s_j h_j of the layers, per task. On top of the LSTMs sits
+    the softmax over the word vocabulary that only training uses (both directions share it).
+
+    Args:
+        options: an ``ElmoOptions``, options.json content, the path of an options.json or of a
+            model folder, a loaded ``Elmo``, or an official model's name (``"original"``); default
+            the shipped tiny model.
+        highlight: a part name or a list of them: ``"characters"``, ``"char_cnn"``, ``"highway"``,
+            ``"projection"``, ``"lstm"``, ``"softmax"``, ``"mix"``, or a group: ``"layer0"`` (the
+            context-free token encoder), ``"bilm"`` (all that gives the layers), ``"training"`` (the
+            biLM and its softmax: what language-model training learns). The other parts are drawn
+            faded. Default: nothing faded.
+        ax: draw on this ``Axes`` (its axis lines are turned off); default a new figure.
+        vocab_size: written in the softmax box; default read from the model folder's vocab.txt
+            when there is one (official models ship none).
+        title: default names the parameter count.
+
+    Every box, arrow and text carries its part name as ``gid``. Returns the ``Figure``.
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    opts, folder_vocab = _elmo_options(options)
+    vocab_size = vocab_size if vocab_size is not None else folder_vocab
+    shown = _highlighted(highlight)
+    P, H, L = opts.projection_dim, opts.hidden_dim, opts.n_layers
+    widths = sorted({width for width, _ in opts.filters})
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(10, 2.9 + 1.15 * L))
+    else:
+        figure = ax.figure
+
+    def alpha(part):
+        return 1.0 if part in shown else FADED_ALPHA
+
+    def box(part, x, y, w, h, text, size=9, colour=None):
+        patch = FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.12",
+                               facecolor=colour or _PART_COLOURS[part], edgecolor="#444444",
+                               linewidth=1.0, alpha=alpha(part), gid=part)
+        ax.add_patch(patch)
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size,
+                alpha=alpha(part), gid=part)
+
+    def arrow(part, start, end, label=None, style="-|>", **kwargs):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=11, color="#444444",
+                                     linewidth=1.0, alpha=alpha(part), gid=part, **kwargs))
+        if label:
+            ax.text((start[0] + end[0]) / 2 + 0.08, (start[1] + end[1]) / 2, label, fontsize=7.5,
+                    color="#555555", va="center", ha="left", alpha=alpha(part), gid=part)
+
+    left, right, half, gap = 0.1, 6.3, 3.0, 0.2  # the biLM column; the LSTMs split it in two
+    mix_left, mix_right = 8.5, 10.9
+    height, step = 0.62, 0.98
+    y_chars, y_cnn, y_highway, y_proj = 0.2, 0.2 + step, 0.2 + 2 * step, 0.2 + 3 * step
+    y_lstm = [y_proj + (j + 1.15) * step for j in range(L)]
+    y_softmax = y_lstm[-1] + 1.15 * step
+    middle = (left + right) / 2
+
+    box("characters", left, y_chars, right - left, height,
+        f"characters: each token as 50 character ids, each id a {opts.char_dim}-d embedding")
+    arrow("char_cnn", (middle, y_chars + height), (middle, y_cnn))
+    width_text = f"{widths[0]}-{widths[-1]}" if len(widths) > 1 else f"{widths[0]}"
+    box("char_cnn", left, y_cnn, right - left, height,
+        f"character CNN: {opts.n_filters:,} filters of widths {width_text}, max over the token "
+        f"→ {opts.n_filters:,}-d")
+    arrow("highway", (middle, y_cnn + height), (middle, y_highway))
+    box("highway", left, y_highway, right - left, height,
+        f"{opts.n_highway} highway layer{'s' if opts.n_highway != 1 else ''} ({opts.n_filters:,}-d)")
+    arrow("projection", (middle, y_highway + height), (middle, y_proj))
+    box("projection", left, y_proj, right - left, height,
+        f"projection to P = {P}: token vector $x_k$ (context-free)")
+    previous = y_proj + height
+    for j, y in enumerate(y_lstm, start=1):
+        residual = " (+ residual)" if opts.use_skip_connections and j > 1 else ""
+        for x, name in ((left, "forward"), (left + half + gap, "backward")):
+            arrow("lstm", (x + half / 2, previous), (x + half / 2, y))
+            box("lstm", x, y, half, height,
+                f"{name} LSTM {j} {'→' if name == 'forward' else '←'}{residual}\n{H:,} units, projected to P = {P}",
+                size=9)
+        previous = y + height
+    for x in (left + half / 2, left + half + gap + half / 2):
+        arrow("softmax", (x, previous), (x, y_softmax))
+    vocab_text = f"{vocab_size:,}-word" if vocab_size else "word"
+    box("softmax", left, y_softmax, right - left, height,
+        f"training only: a softmax over the {vocab_text} vocabulary, shared by both directions;\n"
+        "the forward LM predicts the next word, the backward LM the previous one", size=8.5)
+
+    # the layers h_0 ... h_L, each 2P wide, into the eq. 1 mix on the right
+    taps = [(y_proj, f"$h_0 = [x_k; x_k]$, {2 * P}-d\n(word_emb = $x_k$, {P}-d)")]
+    taps += [(y, f"$h_{j} = [\\overrightarrow{{h}}_{j}; \\overleftarrow{{h}}_{j}]$, {2 * P}-d\n(lstm_outputs{j})")
+             for j, y in enumerate(y_lstm, start=1)]
+    mix_bottom, mix_top = y_proj - 0.1, y_lstm[-1] + height + 0.1
+    for y, label in taps:
+        arrow("mix", (right + 0.05, y + height / 2), (mix_left, y + height / 2))
+        ax.text((right + mix_left) / 2, y + height / 2 + 0.06, label, fontsize=8, ha="center", va="bottom",
+                color="#333333", alpha=alpha("mix"), gid="mix")
+    box("mix", mix_left, mix_bottom, mix_right - mix_left, mix_top - mix_bottom,
+        f"eq. 1 mix, learned per task\n\n$\\mathrm{{ELMo}}_k = \\gamma \\sum_{{j=0}}^{{{L}}} s_j\\, h_{{k,j}}$\n\n"
+        f"$s = \\mathrm{{softmax}}(w)$:\n{L + 1} weights and $\\gamma$\n\n"
+        f"→ {2 * P}-d per token (elmo)\nmean over tokens → default", size=9.5)
+
+    ax.set_xlim(0, 11.0)
+    ax.set_ylim(0, y_softmax + height + 0.15)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    ax.set_title(title if title is not None else
+                 f"ELMo: {opts.count_parameters():,} biLM parameters (H = {H:,}, P = {P}, "
+                 f"{L} LSTM layers per direction)", fontsize=11)
+    figure.tight_layout()
+    return figure

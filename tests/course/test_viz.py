@@ -88,3 +88,48 @@ def test_mark_word():
     assert viz.mark_word(["a", "bank"], 1, "**", "**") == "a **bank**"
     with pytest.raises(ValueError, match="outside"):
         viz.mark_word(["a"], 1)
+
+
+def texts_of(figure, part):
+    return " ".join(text.get_text() for text in figure.get_axes()[0].texts if text.get_gid() == part)
+
+
+def test_draw_elmo_writes_the_sizes_of_the_options_it_is_given():
+    from elmo_course.engine.options import ElmoOptions
+
+    options = ElmoOptions.build(hidden=1234, projection=56, filters=((1, 7), (3, 11)), n_highway=3)
+    figure = viz.draw_elmo(options, vocab_size=4321)
+    assert "18 filters of widths 1-3" in texts_of(figure, "char_cnn")  # 7 + 11
+    assert "3 highway layers (18-d)" in texts_of(figure, "highway")
+    assert "P = 56" in texts_of(figure, "projection")
+    lstm = texts_of(figure, "lstm")
+    assert lstm.count("1,234 units, projected to P = 56") == 4  # 2 layers x 2 directions
+    assert "forward LSTM 2" in lstm and "backward LSTM 1" in lstm
+    assert "4,321-word vocabulary" in texts_of(figure, "softmax")
+    assert "112-d per token" in texts_of(figure, "mix")  # 2P
+    assert f"{options.count_parameters():,} biLM parameters" in figure.get_axes()[0].get_title()
+
+
+def test_draw_elmo_defaults_to_the_shipped_model_and_knows_the_official_ones():
+    from elmo_course.engine.options import ElmoOptions
+    from elmo_course.registry import PACKAGE_MODELS, SHIPPED_MODEL
+
+    shipped = ElmoOptions.read(PACKAGE_MODELS / SHIPPED_MODEL / "options.json")
+    assert f"{shipped.hidden_dim:,} units" in texts_of(viz.draw_elmo(), "lstm")
+    original = texts_of(viz.draw_elmo("original"), "lstm")
+    assert "4,096 units, projected to P = 512" in original
+
+
+def test_draw_elmo_highlight_fades_every_other_part():
+    figure = viz.draw_elmo(highlight="mix")
+    artists = [a for a in figure.get_axes()[0].get_children() if a.get_gid() in viz.ELMO_PARTS]
+    assert {a.get_gid() for a in artists} == set(viz.ELMO_PARTS)
+    for artist in artists:
+        assert artist.get_alpha() == (1.0 if artist.get_gid() == "mix" else viz.FADED_ALPHA), artist.get_gid()
+    training = viz.draw_elmo(highlight="training")
+    faded = {a.get_gid() for a in training.get_axes()[0].get_children() if a.get_alpha() == viz.FADED_ALPHA}
+    assert faded == {"mix"}
+    plain = viz.draw_elmo()
+    assert all(a.get_alpha() == 1.0 for a in plain.get_axes()[0].get_children() if a.get_gid() in viz.ELMO_PARTS)
+    with pytest.raises(ValueError, match="unknown part 'decoder'"):
+        viz.draw_elmo(highlight="decoder")
