@@ -216,8 +216,10 @@ def _elmo_options(options):
     from ..engine.options import ElmoOptions
     from ..registry import OFFICIAL_MODELS, PACKAGE_MODELS, SHIPPED_MODEL
 
-    if options is None:
+    if options is None or options == SHIPPED_MODEL:
         options = PACKAGE_MODELS / SHIPPED_MODEL
+    if isinstance(options, str) and options.startswith("https://tfhub.dev/google/elmo/"):
+        options = "original"  # the TF-Hub modules are the original model (4096 units, 512-d projections)
     if isinstance(options, str) and options in OFFICIAL_MODELS:
         return OFFICIAL_MODELS[options][1], None
     if hasattr(options, "bilm"):  # a loaded Elmo
@@ -257,8 +259,9 @@ def draw_elmo(options=None, highlight=None, ax=None, vocab_size=None, title=None
 
     Args:
         options: an ``ElmoOptions``, options.json content, the path of an options.json or of a
-            model folder, a loaded ``Elmo``, or an official model's name (``"original"``); default
-            the shipped tiny model.
+            model folder, a loaded ``Elmo``, a model name as ``load_elmo`` takes it (the shipped
+            model's, an official one's such as ``"original"``, or a ``google/elmo`` TF-Hub
+            handle, which has the original's sizes); default the shipped tiny model.
         highlight: a part name or a list of them: ``"characters"``, ``"char_cnn"``, ``"highway"``,
             ``"projection"``, ``"lstm"``, ``"softmax"``, ``"mix"``, or a group: ``"layer0"`` (the
             context-free token encoder), ``"bilm"`` (all that gives the layers), ``"training"`` (the

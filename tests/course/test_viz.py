@@ -133,3 +133,11 @@ def test_draw_elmo_highlight_fades_every_other_part():
     assert all(a.get_alpha() == 1.0 for a in plain.get_axes()[0].get_children() if a.get_gid() in viz.ELMO_PARTS)
     with pytest.raises(ValueError, match="unknown part 'decoder'"):
         viz.draw_elmo(highlight="decoder")
+
+
+def test_draw_elmo_takes_every_model_name_a_lesson_may_use():
+    from elmo_course.registry import PACKAGE_MODELS, SHIPPED_MODEL, TFHUB_ELMO
+
+    words = len((PACKAGE_MODELS / SHIPPED_MODEL / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    assert f"{words:,}-word vocabulary" in texts_of(viz.draw_elmo(SHIPPED_MODEL), "softmax")
+    assert "4,096 units" in texts_of(viz.draw_elmo(TFHUB_ELMO), "lstm")
