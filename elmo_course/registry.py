@@ -8,6 +8,11 @@ by name. AllenNLP publishes no checksums for them: the first download records th
 beside it and every later use checks the file against that record (a truncated or replaced file
 fails loudly instead of giving garbage). Not to be confused with ``embedding_cache.py``, the hdf5
 files of ELMo vectors that ``embed_file`` writes.
+
+Offline, ``$ELMO_COURSE_DATA`` names a folder laid out like the cache (each file at its
+``Download.path``, e.g. ``ud-english-ewt-r2.16/en_ewt-ud-dev.conllu``): a file found there is
+used in place, after the same sha256 check. ``make`` points it at ``../shared/data`` when that
+folder exists.
 """
 import hashlib
 import os
@@ -21,6 +26,7 @@ from .engine.options import ElmoOptions
 PACKAGE_MODELS = Path(__file__).parent / "models"
 SHIPPED_MODEL = "elmo-course-tiny"
 ENV_VAR = "ELMO_COURSE_MODEL"
+DATA_ENV_VAR = "ELMO_COURSE_DATA"  # a local folder with copies of DOWNLOADS files (offline)
 TFHUB_ELMO = "https://tfhub.dev/google/elmo/3"
 
 _S3 = "https://allennlp.s3.amazonaws.com/models/elmo"
@@ -61,6 +67,21 @@ DOWNLOADS: dict[str, Download] = {
         sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
     ),
 }
+# Token-level data (CC BY-SA 4.0): UD English-EWT r2.16 (Silveira et al. 2014) with gold universal
+# POS tags, and Universal NER v1 English-EWT (Mayhew et al. 2024), the same sentences with
+# PER/LOC/ORG spans. Only dev and test: the lessons train on dev and report on test.
+_UD_EWT = "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/r2.16"
+_UNER_EWT = "https://raw.githubusercontent.com/UniversalNER/UNER_English-EWT/8ed072de2fd24022cc62458997fe96a8fe191ea4"
+for _split, _ud_sha, _ner_sha in (
+    ("dev", "531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6",
+     "0cafd881cf31d39897b6d588420fab8fbbe4423d271725c59921ac9dd49c0713"),
+    ("test", "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd",
+     "821ad826d5f503ac03b4edc3fbc2174f21fbb005ec25863caf2051c434616d6e"),
+):
+    DOWNLOADS[f"ud-ewt-{_split}"] = Download(f"{_UD_EWT}/en_ewt-ud-{_split}.conllu",
+                                             f"ud-english-ewt-r2.16/en_ewt-ud-{_split}.conllu", _ud_sha)
+    DOWNLOADS[f"uner-ewt-{_split}"] = Download(f"{_UNER_EWT}/en_ewt-ud-{_split}.iob2",
+                                               f"uner-english-ewt/en_ewt-ud-{_split}.iob2", _ner_sha)
 for _name, (_stem, _) in OFFICIAL_MODELS.items():  # AllenNLP publishes no checksums for these
     DOWNLOADS[f"elmo-{_name}-options"] = Download(f"{_S3}/{_stem}/elmo_{_stem}_options.json",
                                                   f"elmo/{_name}/options.json")
@@ -111,12 +132,43 @@ def fetch(url, target, sha256=None):
     return target
 
 
-def download(name):
-    """The local path of ``DOWNLOADS[name]``, downloaded (and checked) on first use."""
+def _entry(name):
     if name not in DOWNLOADS:
         raise ValueError(f"unknown download {name!r}; expected one of {sorted(DOWNLOADS)}")
-    entry = DOWNLOADS[name]
-    return fetch(entry.url, cache_dir() / entry.path, entry.sha256)
+    return DOWNLOADS[name]
+
+
+def local_copy(name):
+    """Where ``DOWNLOADS[name]`` already is on this machine without downloading: in the folder
+    ``$ELMO_COURSE_DATA`` names, else in the cache; None when in neither (not checked here)."""
+    entry = _entry(name)
+    folder = os.environ.get(DATA_ENV_VAR)
+    for path in ([Path(folder) / entry.path] if folder else []) + [cache_dir() / entry.path]:
+        if path.is_file():
+            return path
+    return None
+
+
+def download(name):
+    """The local path of ``DOWNLOADS[name]``: the copy in ``$ELMO_COURSE_DATA`` when there is one,
+    else the cached file, downloaded on first use; checked against its sha256 either way."""
+    entry = _entry(name)
+    copy = local_copy(name)
+    if copy is not None and copy != cache_dir() / entry.path:
+        if entry.sha256 and sha256_of(copy) != entry.sha256:
+            raise ValueError(f"{copy} does not match its sha256 {entry.sha256}: replace it with a fresh "
+                             f"copy of {entry.url}")
+        return copy
+    try:
+        return fetch(entry.url, cache_dir() / entry.path, entry.sha256)
+    except OSError as err:
+        folder = os.environ.get(DATA_ENV_VAR)
+        raise FileNotFoundError(
+            f"{name} is not on this machine and could not be downloaded (see above). "
+            f"Download {entry.url} and put it at {cache_dir() / entry.path}, or into a folder of your "
+            f"choice as <folder>/{entry.path} and set {DATA_ENV_VAR}=<folder>"
+            + (f" (now {DATA_ENV_VAR}={folder}, which lacks it)" if folder else "") + "."
+        ) from err
 
 
 def fetch_official(name):

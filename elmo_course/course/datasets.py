@@ -16,9 +16,19 @@ What is where:
 - ``load_kaggle_phrases``: a reader for the Kaggle "Sentiment Analysis on Movie Reviews"
   ``train.tsv`` (phrases labelled 0..4), which needs a Kaggle account to download.
 
+Token-level data (CC BY-SA 4.0), for the lessons that tag words; downloaded once through
+``registry.DOWNLOADS`` or read from the folder ``$ELMO_COURSE_DATA`` names (offline copies):
+
+- ``load_ud_ewt``: UD English-EWT r2.16 dev or test, one ``UdSentence`` (sent_id, words,
+  universal POS tags) per sentence, read with the ``conllu`` package; multi-word token lines
+  (``3-4``) and empty nodes (``8.1``) are skipped, so the words are the syntactic words.
+- ``load_uner_ewt``: Universal NER English-EWT dev or test, {sent_id: (words, IOB2 tags)}.
+- ``load_tagged_sentences``: both joined by ``sent_id`` (the NER file holds the sentences in
+  another order); a sentence whose NER words differ from its UD words gets ``ner=None``.
+
 The tokenizer is in ``text.py``; the table of downloads and the cache in ``registry.py``.
 
-Every loader returns a ``pandas.DataFrame`` with the columns ``text`` (str) and ``label`` (int),
+The movie-review loaders return a ``pandas.DataFrame`` with the columns ``text`` (str) and ``label`` (int),
 rows in a fixed shuffled order so that labels are mixed. ``n`` draws a stratified sample of
 ``n`` rows; the same ``seed`` always gives the same rows.
 """
@@ -32,6 +42,8 @@ import os
 import shutil
 import tarfile
 from pathlib import Path
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -238,3 +250,91 @@ def load_kaggle_phrases(path: str | os.PathLike) -> pd.DataFrame:
         "text": table["Phrase"].to_numpy(dtype=object),
         "label": table["Sentiment"].astype(np.int64).to_numpy(),
     })
+
+
+# --------------------------------------------------------------------------------------------
+# Token-level data: UD English-EWT (part of speech) and Universal NER English-EWT (entities).
+
+TOKEN_SPLITS = ("dev", "test")
+NER_FIELDS = ("id", "form", "ner", "misc", "annotator")  # the columns of the UNER .iob2 files
+
+
+class UdSentence(NamedTuple):
+    """One sentence: its UD ``sent_id``, its words, their universal POS tags (UPOS) and, when
+    joined with Universal NER, their IOB2 entity tags (``None`` when not joined)."""
+
+    sent_id: str
+    words: list
+    upos: list
+    ner: list | None = None
+
+
+def _conllu():
+    try:
+        import conllu
+    except ImportError:
+        raise ImportError("reading CoNLL-U needs the PyPI package conllu: pip install conllu") from None
+    return conllu
+
+
+def _check_token_split(split: str) -> None:
+    if split not in TOKEN_SPLITS:
+        raise ValueError(f"unknown split {split!r}; the token-level data has {TOKEN_SPLITS} "
+                         "(the lessons train on dev and report on test)")
+
+
+def _word_lines(sentence):
+    """The syntactic words of a parsed sentence: integer ids only (no ranges ``3-4``, no empty
+    nodes ``8.1``, which conllu parses as tuples)."""
+    return [token for token in sentence if isinstance(token["id"], int)]
+
+
+def read_conllu(path: str | os.PathLike) -> list[UdSentence]:
+    """Every sentence of a CoNLL-U file, in file order."""
+    conllu = _conllu()
+    with open(path, encoding="utf-8") as handle:
+        return [UdSentence(sentence.metadata["sent_id"], [t["form"] for t in _word_lines(sentence)],
+                           [t["upos"] for t in _word_lines(sentence)])
+                for sentence in conllu.parse_incr(handle)]
+
+
+def read_iob2(path: str | os.PathLike) -> dict[str, tuple[list, list]]:
+    """{sent_id: (words, IOB2 tags)} of a Universal NER ``.iob2`` file."""
+    conllu = _conllu()
+    with open(path, encoding="utf-8") as handle:
+        return {sentence.metadata["sent_id"]: ([t["form"] for t in _word_lines(sentence)],
+                                               [t["ner"] for t in _word_lines(sentence)])
+                for sentence in conllu.parse_incr(handle, fields=NER_FIELDS)}
+
+
+def load_ud_ewt(split: str = "dev") -> list[UdSentence]:
+    """UD English-EWT r2.16 ``split`` ("dev": 2,001 sentences, "test": 2,077), in file order."""
+    _check_token_split(split)
+    return read_conllu(download(f"ud-ewt-{split}"))
+
+
+def load_uner_ewt(split: str = "dev") -> dict[str, tuple[list, list]]:
+    """Universal NER English-EWT ``split`` as {sent_id: (words, IOB2 tags)} (PER, LOC, ORG)."""
+    _check_token_split(split)
+    return read_iob2(download(f"uner-ewt-{split}"))
+
+
+def join_ner(sentences: list[UdSentence], ner: dict[str, tuple[list, list]]) -> list[UdSentence]:
+    """``sentences`` with their NER tags, joined by ``sent_id``; ``ner=None`` where the NER file
+    lacks the sentence or has other words for it."""
+    joined = []
+    for sentence in sentences:
+        words, tags = ner.get(sentence.sent_id, (None, None))
+        joined.append(sentence._replace(ner=list(tags) if words == sentence.words else None))
+    return joined
+
+
+@functools.lru_cache(maxsize=None)
+def _tagged(split: str) -> tuple:
+    return tuple(join_ner(load_ud_ewt(split), load_uner_ewt(split)))
+
+
+def load_tagged_sentences(split: str = "dev") -> list[UdSentence]:
+    """UD English-EWT ``split`` with universal POS and Universal NER tags (see ``join_ner``)."""
+    _check_token_split(split)
+    return list(_tagged(split))
