@@ -174,6 +174,7 @@ def dask_client(args):
         # one thread per worker: TensorFlow already uses every core it is given within a process
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
+        client.register_plugin(quiet_tensorflow_start())  # these workers write to this terminal
     elif "://" in args.scheduler:
         client = connect(Client, args.scheduler, address=args.scheduler)
     elif Path(args.scheduler).is_file():
@@ -190,6 +191,21 @@ def dask_client(args):
             # the workers hold TensorFlow's threads and are stopped the hard way: expected, not news
             logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
             cluster.close()
+
+
+def quiet_tensorflow_start():
+    """A Dask worker plugin: each worker (a restarted one too) imports TensorFlow as this command
+    does, without its start-up lines."""
+    from dask.distributed import WorkerPlugin
+
+    class QuietTensorFlowStart(WorkerPlugin):
+        name = "elmo-course-quiet-tensorflow-start"
+
+        def setup(self, worker):
+            with native_stderr_filtered():
+                import tensorflow  # noqa: F401
+
+    return QuietTensorFlowStart()
 
 
 def connect(Client, where, **how):

@@ -53,6 +53,14 @@ def input_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def one_by_one(shipped, input_file, tmp_path_factory):
+    """The in-process output in batches of one sentence: a part then takes long enough to be
+    caught half-written."""
+    folder = tmp_path_factory.mktemp("one_by_one")
+    return in_process(shipped, input_file, folder / "in_process.hdf5", batch_size=1, work_dir=folder / "work")
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ELMO_COURSE_CACHE", str(tmp_path / "cache"))
@@ -135,9 +143,18 @@ def test_workers_start_a_local_cluster_and_print_its_dashboard(capsys):
         assert none is None
 
 
-def test_a_worker_killed_mid_part_loses_nothing(client, shipped, input_file, tmp_path):
-    # batches of one sentence: a part takes long enough to be caught half-written
-    expected = in_process(shipped, input_file, tmp_path / "in_process.hdf5", batch_size=1)
+def test_without_workers_or_scheduler_the_command_does_not_import_dask(input_file, tmp_path):
+    output = tmp_path / "in_process.hdf5"
+    code = ("import sys; from elmo_course import cli; "
+            f"status = cli.main(['embed', {str(input_file)!r}, {str(output)!r}, '--top']); "
+            "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stderr
+    with h5py.File(output, "r") as fin:
+        assert fin["0"].shape[-1] == ec.load_elmo().output_dim
+
+
+def test_a_worker_killed_mid_part_loses_nothing(client, shipped, input_file, one_by_one, tmp_path):
     workers_before = set(client.run(os.getpid).values())
     work = tmp_path / "work"
     run = {}
@@ -168,13 +185,12 @@ def test_a_worker_killed_mid_part_loses_nothing(client, shipped, input_file, tmp
     pid, parts_then = killed
     assert pid in workers_before and 1 <= parts_then < -(-LINES // PART_LINES)
     assert "error" not in run, run.get("error")
-    assert_identical(run["output"], expected)
+    assert_identical(run["output"], one_by_one)
     client.wait_for_workers(2, timeout=60)  # the nanny started a new worker process
     assert pid not in set(client.run(os.getpid).values())
 
 
-def test_a_killed_client_resumes_and_skips_finished_parts(client, shipped, input_file, tmp_path):
-    expected = in_process(shipped, input_file, tmp_path / "in_process.hdf5", batch_size=1)
+def test_a_killed_client_resumes_and_skips_finished_parts(client, input_file, one_by_one, tmp_path):
     output, work = tmp_path / "out" / "vectors.hdf5", tmp_path / "work"
     command = [sys.executable, "-m", "elmo_course.cli", "embed", str(input_file), str(output),
                "--scheduler", client.scheduler.address, "--work-dir", str(work),
@@ -198,5 +214,5 @@ def test_a_killed_client_resumes_and_skips_finished_parts(client, shipped, input
     assert again.returncode == 0, again.stderr
     assert f"{kept}/{total}" in again.stderr  # the bar over parts starts from the kept ones
     assert len(part_tasks(tasks)) == total - kept
-    assert_identical(output, expected)
+    assert_identical(output, one_by_one)
     assert list(work.iterdir()) == []
