@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from .embedding_cache import embed_file
+from .embedding_cache import PART_LINES, embed_file
 from .engine.bilm import BiLM
 from .engine.char_ids import MAX_CHARS, as_sentences, batch_to_ids, check_sentences
 from .engine.layer_mix import tfhub_outputs
@@ -186,7 +186,7 @@ class Elmo:
 
     def embed_file(self, input_file, output_file, batch_size=64, progress=None, mode="all",
                    forget_sentences=False, use_sentence_keys=False, overwrite=False, client=None,
-                   work_dir=None):
+                   work_dir=None, part_lines=PART_LINES):
         """Embed a text file (one whitespace-tokenized sentence per line) into hdf5, in the layout
         of AllenNLP's ``elmo`` command: dataset ``str(i)`` of shape (3, T_i, 2P) for line i with
         ``mode="all"`` ((T_i, 2P) with ``"top"`` or ``"average"``) and ``sentence_to_index``.
@@ -197,11 +197,13 @@ class Elmo:
 
         ``client``: a ``dask.distributed.Client``; the parts are embedded on its cluster, each
         worker loading this model once by the name it was loaded with, and the output is the same.
-        ``work_dir``: the folder for the parts (one every worker can write).
+        ``work_dir``: the folder for the parts (one every worker can write). ``part_lines``: lines
+        per part, the unit that a resumed run keeps and a cluster task embeds.
         """
         return embed_file(self, input_file, output_file, mode=mode, batch_size=batch_size,
                           forget_sentences=forget_sentences, use_sentence_keys=use_sentence_keys,
-                          overwrite=overwrite, progress=progress, client=client, work_dir=work_dir)
+                          overwrite=overwrite, progress=progress, client=client, work_dir=work_dir,
+                          part_lines=part_lines)
 
     # ---- the TF-Hub interface -----------------------------------------------------------------
     def __call__(self, tokens, sequence_len):

@@ -37,7 +37,8 @@ TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-i
 
 
 # what `make setup` installs with dependencies (its --no-deps files add no distribution choice)
-SETUP_FILES = ["course.txt", "tensorflow.txt", "lab.txt", "dev.txt", "allennlp-runtime.txt", "general-text.txt"]
+SETUP_FILES = ["course.txt", "tensorflow.txt", "lab.txt", "dev.txt", "allennlp-runtime.txt", "general-text.txt",
+               "cluster.txt"]
 
 
 def resolve(platform_tags, python_version, targets=(str(ROOT),), no_deps=False):

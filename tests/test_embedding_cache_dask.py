@@ -100,8 +100,11 @@ def test_the_cluster_writes_the_in_process_output(client, shipped, input_file, t
 
 
 def test_elmo_embed_file_passes_the_client_on(client, shipped, input_file, tmp_path):
-    expected = shipped.embed_file(input_file, tmp_path / "in_process.hdf5", progress=False, mode="top")
-    output = shipped.embed_file(input_file, tmp_path / "cluster.hdf5", progress=False, mode="top", client=client)
+    expected = in_process(shipped, input_file, tmp_path / "in_process.hdf5", mode="top")
+    with distributed.get_task_stream(client) as tasks:
+        output = shipped.embed_file(input_file, tmp_path / "cluster.hdf5", progress=False, mode="top",
+                                    client=client, part_lines=PART_LINES)
+    assert len(part_tasks(tasks)) == -(-LINES // PART_LINES)
     assert_identical(output, expected)
 
 
