@@ -97,7 +97,7 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     layers), and ELMo + bag of words (the standardised ELMo features next to the binary counts).
     Each training set of size n is the first n reviews of one stratified sample of max(sizes).
     ``progress``: show progress bars, for the biLM over the reviews and for the classifiers
-    (about a minute and a half with the shipped model on two CPU cores).
+    (several minutes with the shipped model on two CPU cores: the cross-validated fits dominate).
     Returns {row: {n: accuracy}}.
     """
     from scipy import sparse
