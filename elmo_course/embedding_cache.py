@@ -334,6 +334,10 @@ def _model_on_this_worker(model):
 
 def _embed_part_on_worker(model, part, lines, first, path, *settings):
     """A task: embed one part on a worker, unless a previous try of this task already wrote it."""
+    if not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
+        raise InputError(f"worker {os.getpid()} on {socket.gethostname()} cannot write the work folder "
+                         f"{path.parent}: give work_dir= (--work-dir) a folder every worker can write, "
+                         f"on a filesystem they share")
     if not path.is_file():
         _embed_part(_model_on_this_worker(model), lines, first, path, *settings)
     return part

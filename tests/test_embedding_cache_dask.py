@@ -136,6 +136,13 @@ def test_a_worker_that_cannot_read_the_model_says_so(client, input_file, tmp_pat
     assert not (tmp_path / "out.hdf5").exists()
 
 
+def test_a_worker_that_cannot_write_the_work_folder_says_so(shipped, tmp_path):
+    model = embedding_cache._model_for_workers(shipped, embedding_cache.model_fingerprint(shipped))
+    elsewhere = tmp_path / "only-on-the-client" / "part-000000.hdf5"
+    with pytest.raises(embedding_cache.InputError, match=r"cannot write the work folder .*only-on-the-client.*--work-dir"):
+        embedding_cache._embed_part_on_worker(model, 0, ["a line"], 0, elsewhere, "all", 64, False, 8192)
+
+
 def test_workers_start_a_local_cluster_and_print_its_dashboard(capsys):
     args = cli.build_parser().parse_args(["embed", "in.txt", "out.hdf5", "--workers", "1"])
     with cli.dask_client(args) as local:
