@@ -293,7 +293,8 @@ def _assemble(work, parts, output_file, index, signature):
 # that task again on another worker.
 
 def _model_for_workers(elmo, fingerprint):
-    """What a worker needs to load the same model: (name, stateful, start, fingerprint)."""
+    """What a worker needs to load the same model: (name, start, fingerprint); refused before any
+    task when the workers cannot load it by name or would embed it differently (stateful)."""
     if getattr(elmo, "source", None) is None:
         raise InputError(f"{elmo!r} was not loaded by name, so the workers cannot load it: load it with "
                          f"load_elmo(name) (a folder, small/medium/original, ...) to embed on a cluster")
