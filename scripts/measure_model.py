@@ -10,6 +10,7 @@ re-measures the figures.
 """
 import argparse
 import json
+import statistics
 import string
 from pathlib import Path
 
@@ -20,21 +21,33 @@ from elmo_course.engine.options import ElmoOptions, count_parameters, read_optio
 SENSE_TARGET = 0.8  # the course's goal for the best LSTM layer's sense accuracy
 ROWS = {"bag_of_words": "bag of words (binary 1-2 grams)", "glove_average": "GloVe 6B 50-d, average",
         "layer0": "ELMo layer 0 (characters, distilled from GloVe)", "elmo": "ELMo, mean of the 3 layers",
+        "elmo_layers": "ELMo, the 3 layers side by side (weighted by the classifier)",
         "elmo_plus_bag_of_words": "ELMo + bag of words"}
+POS_ROWS = {"majority": "majority tag of the word in training", "glove": "GloVe 6B 50-d",
+            "layer0": "layer 0 (characters)", "layer1": "layer 1 (first biLSTM)", "layer2": "layer 2 (second biLSTM)",
+            "mean": "mean of the 3 layers", "learned": "learned weighting (eq. 1)"}
 STARTS = {"zero": "zero state (the default)", "warm": "warm start (after \"This is a sentence .\")",
           "carried": "carried state (stateful, batches of 64)"}
 
 
-def measure(model_dir):
+SECTIONS = ("parameters", "perplexity", "perplexity_batch_64", "senses", "sentiment_curve", "start_states",
+            "pos", "ner")
+
+
+def measure(model_dir, sections=SECTIONS):
+    """The figures of ``sections`` (all by default), each measured on the model in ``model_dir``."""
     elmo = ec.load_elmo(str(model_dir))
-    return {
-        "parameters": count_parameters(read_options(model_dir / "options.json")),
-        "perplexity": quality.heldout_perplexity(model_dir, **quality.PERPLEXITY_SAMPLE),
-        "perplexity_batch_64": quality.heldout_perplexity(model_dir, test_reviews=100, batch_size=64),
-        "senses": {**quality.sense_figures(elmo), "glove": quality.glove_sense_accuracy()},
-        "sentiment_curve": quality.sentiment_curve(elmo, **quality.CURVE_SAMPLE),
-        "start_states": quality.start_state_figures(elmo),
+    measures = {
+        "parameters": lambda: count_parameters(read_options(model_dir / "options.json")),
+        "perplexity": lambda: quality.heldout_perplexity(model_dir, **quality.PERPLEXITY_SAMPLE),
+        "perplexity_batch_64": lambda: quality.heldout_perplexity(model_dir, test_reviews=100, batch_size=64),
+        "senses": lambda: {**quality.sense_figures(elmo), "glove": quality.glove_sense_accuracy()},
+        "sentiment_curve": lambda: quality.sentiment_curve(elmo, **quality.CURVE_SAMPLE),
+        "start_states": lambda: quality.start_state_figures(elmo),
+        "pos": lambda: quality.pos_figures(elmo),
+        "ner": lambda: quality.ner_figures(elmo),
     }
+    return {name: measures[name]() for name in sections}
 
 
 def main():
@@ -42,10 +55,14 @@ def main():
     parser.add_argument("model_dir")
     parser.add_argument("--render-only", action="store_true",
                         help="re-render MODEL_CARD.md from the existing metrics.json")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
+                        help=f"re-measure only these sections of metrics.json and keep the others ({', '.join(SECTIONS)})")
     args = parser.parse_args()
     model_dir = Path(args.model_dir)
     if not args.render_only:
-        (model_dir / "metrics.json").write_text(json.dumps(measure(model_dir), indent=2) + "\n")
+        kept = json.loads((model_dir / "metrics.json").read_text()) if args.only else {}
+        measured = {**kept, **measure(model_dir, args.only or SECTIONS)}
+        (model_dir / "metrics.json").write_text(json.dumps({k: measured[k] for k in SECTIONS if k in measured}, indent=2) + "\n")
     metrics = json.loads((model_dir / "metrics.json").read_text())  # the card renders what the tests read
     runs = json.loads((model_dir / "training.json").read_text())["runs"]
     template = string.Template((Path(__file__).parent / "MODEL_CARD.template.md").read_text())
@@ -124,6 +141,30 @@ def render_values(metrics, runs, options):
         + [f"| {label} | {metrics['start_states'][k]['sense_layer1']:.3f} | "
            f"{metrics['start_states'][k]['sense_layer2']:.3f} | {metrics['start_states'][k]['sentiment_1000']:.3f} |"
            for k, label in STARTS.items()])
+    pos = metrics["pos"]
+    values["pos_counts"] = (f"{pos['counts']['all']:,} test words, {pos['counts']['ambiguous']:,} of them ambiguous "
+                            f"in training and {pos['counts']['unseen']:,} unseen")
+    values["pos_table"] = "\n".join(
+        ["| features | accuracy | on ambiguous words | on unseen words |", "|---|---|---|---|"]
+        + [f"| {label} | {pos[row]['all']:.3f} | {pos[row]['ambiguous']:.3f} | {pos[row]['unseen']:.3f} |"
+           for row, label in POS_ROWS.items()]
+        + ["| same architecture, random weights: layer 0 / 1 / 2 | "
+           + " / ".join(f"{pos['random_init'][k]:.3f}" for k in ("0", "1", "2")) + " | | |"])
+    values["pos_weights"] = ", ".join(f"{w:.2f}" for w in pos["learned"]["weights"])
+    ner = metrics["ner"]
+    values["ner_table"] = "\n".join(
+        ["| features | entity F1, mean | spread (std) | per seed |", "|---|---|---|---|"]
+        + [f"| {label} | {statistics.mean(ner[row]):.3f} | {statistics.stdev(ner[row]):.3f} | "
+           f"{', '.join(f'{f:.3f}' for f in ner[row])} |"
+           for row, label in (("glove", "GloVe 6B 50-d + capitalisation"), ("glove_elmo", "the same + ELMo (learned mix)"))])
+    values["ner_entities"] = f"{ner['entities']:,}"
+    values["ner_seeds"] = len(ner["glove"])
+    gain = statistics.mean(ner["glove_elmo"]) - statistics.mean(ner["glove"])
+    two_se = 2 * (statistics.variance(ner["glove"]) / len(ner["glove"])
+                  + statistics.variance(ner["glove_elmo"]) / len(ner["glove_elmo"])) ** 0.5
+    values["ner_sentence"] = (f"ELMo changes the mean F1 by {gain:+.3f}; two standard errors of that difference "
+                              f"(from the seeds' spread) are {two_se:.3f}"
+                              + (", so the gain is clear." if gain > two_se else ", so with this many seeds the gain is within the noise."))
     best_layer = max(("1", "2"), key=lambda layer: metrics["senses"]["trained"][layer])
     best = metrics["senses"]["trained"][best_layer]
     values["sense_best_layer"], values["sense_best"] = best_layer, f"{best:.3f}"
@@ -144,6 +185,12 @@ def render_values(metrics, runs, options):
             f"{glove_row['1000']:.3f}), so the characters carry what the GloVe average carries; the mean of the "
             f"three layers is lower: averaged in with equal weight, the LSTM layers dilute that signal more than "
             f"their context adds to it.")
+    if "elmo_layers" in curve:
+        layers_row = curve["elmo_layers"]
+        values["sentiment_sentence"] += (
+            f" Given the three layers side by side, so that the classifier weights them itself (a learned "
+            f"weighting of the layers), ELMo reaches {layers_row['1000']:.3f} with 1,000 reviews and "
+            f"{layers_row['2000']:.3f} with 2,000 (equal average: {elmo_row['1000']:.3f} and {elmo_row['2000']:.3f}).")
     values["sense_target_sentence"] = (
         f"The course set itself a target of {SENSE_TARGET} sense accuracy for the best LSTM layer; this model "
         f"reaches {best:.3f} (layer {best_layer}), "

@@ -7,7 +7,11 @@
   the GloVe average, ELMo's layer 0, ELMo and ELMo + bag of words. Dense features are
   standardised (as in lessons 03 and 04), and every classifier picks its regularisation strength
   by 5-fold cross-validation on the training reviews only;
-- what the LSTM's starting state costs (``start_state_figures``).
+- what the LSTM's starting state costs (``start_state_figures``);
+- token level, on UD English-EWT (train on dev, score on test): part-of-speech accuracy of a
+  linear probe per layer, overall and on ambiguous / unseen words, next to GloVe, the majority
+  tag and the random-weight twin (``pos_figures``, the paper's Table 6), and entity F1 of a
+  BiLSTM tagger on Universal NER with GloVe and with GloVe + ELMo (``ner_figures``, Table 1).
 
 Each function is deterministic: the same model gives the same numbers.
 """
@@ -94,7 +98,9 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
     reviews, course-train -> course-test, first ``max_tokens`` tokens of each review.
 
     Rows: bag of words (binary 1-2 grams), GloVe average, ELMo layer 0, ELMo (mean of the three
-    layers), and ELMo + bag of words (the standardised ELMo features next to the binary counts).
+    layers), ELMo's three layers side by side (each mean-pooled; the classifier weights them
+    itself, a learned weighting of the layers), and ELMo + bag of words (the standardised ELMo
+    mean features next to the binary counts).
     Each training set of size n is the first n reviews of one stratified sample of max(sizes).
     ``progress``: show progress bars, for the biLM over the reviews and for the classifiers
     (several minutes with the shipped model on two CPU cores: the cross-validated fits dominate).
@@ -111,8 +117,10 @@ def sentiment_curve(elmo, sizes=CURVE_SIZES, n_test=1000, max_tokens=100, glove=
         "glove_average": {name: np.stack([glove.average(t) for t in tokens[name]]) for name in tokens},
         "layer0": {name: np.stack([x[0].mean(axis=0) for x in layers[name]]) for name in tokens},
         "elmo": {name: np.stack([layer_mix(x, "mean").mean(axis=0) for x in layers[name]]) for name in tokens},
+        "elmo_layers": {name: np.stack([x.mean(axis=1).reshape(-1) for x in layers[name]]) for name in tokens},
     }
-    curve = {row: {} for row in ("bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words")}
+    curve = {row: {} for row in ("bag_of_words", "glove_average", "layer0", "elmo", "elmo_layers",
+                                 "elmo_plus_bag_of_words")}
     fits = progress_bar(total=len(sizes) * len(curve), desc="classifiers", unit="fit", disable=not progress)
     for n in sizes:
         y = labels["train"][:n]
@@ -172,4 +180,73 @@ def start_state_figures(elmo, n_train=1000, n_test=1000, max_tokens=100, seed=0)
         test_x = pooled_vectors(variant, tokens["test"], progress=False)
         figures[name] = {"sense_layer1": float(accuracy.loc["all", 1]), "sense_layer2": float(accuracy.loc["all", 2]),
                          "sentiment_1000": probe_accuracy(train_x, labels["train"], test_x, labels["test"])}
+    return figures
+
+
+POS_PROBE = {"epochs": 20}  # tagging.fit_probe's settings for the card's figures
+NER_TAGGER = {"seeds": 3, "max_epochs": 12}
+
+
+def _token_features(elmo, glove=None):
+    """UD English-EWT dev (train) and test, and ELMo's layers of each sentence, computed once."""
+    from . import datasets, tagging
+    from .glove import load_glove
+
+    data = {"train": datasets.load_tagged_sentences("dev"), "test": datasets.load_tagged_sentences("test")}
+    return data, {split: tagging.embed_layers(elmo, data[split]) for split in data}, glove or load_glove()
+
+
+def pos_figures(elmo, glove=None, epochs=POS_PROBE["epochs"], seed=0):
+    """Part-of-speech accuracy on EWT test of a linear probe trained on EWT dev (``tagging.fit_probe``):
+    {row: {"all", "ambiguous", "unseen": accuracy}} for the majority tag of each word, GloVe, each
+    layer, the mean of the layers and the learned weighting (with its weights), and
+    {"random_init": {layer: accuracy}} for a biLM with random weights; ``counts``: test words per group."""
+    from . import tagging
+
+    data, layers, glove = _token_features(elmo, glove)
+    twin = Elmo(BiLM(elmo.bilm.options, seed=seed), name="random")
+    twin_layers = {split: tagging.embed_layers(twin, data[split]) for split in data}
+    words = {split: tagging.flat_words(data[split]) for split in data}
+    tags = {split: [t for s in data[split] for t in s.upos] for split in data}
+    groups = tagging.word_groups(words["train"], tags["train"], words["test"])
+    inputs = {"glove": [tagging.glove_tokens(glove, data[split]) for split in data],
+              **{f"layer{k}": [tagging.layer_tokens(layers[split], k) for split in data] for k in range(3)},
+              "mean": [tagging.layer_tokens(layers[split], "mean") for split in data],
+              "learned": [tagging.layer_tokens(layers[split]) for split in data]}
+    figures = {"counts": {name: int(mask.sum()) for name, mask in groups.items()},
+               "majority": tagging.accuracy_by_group(
+                   tagging.majority_tags(words["train"], tags["train"], words["test"]), tags["test"], groups)}
+    for name, (train_x, test_x) in inputs.items():
+        probe = tagging.fit_probe(train_x, tags["train"], epochs=epochs, seed=seed)
+        figures[name] = tagging.accuracy_by_group(probe.predict(test_x), tags["test"], groups)
+        if probe.layer_weights is not None:
+            figures[name]["weights"] = [float(w) for w in probe.layer_weights]
+    figures["random_init"] = {}
+    for k in range(3):
+        train_x, test_x = (tagging.layer_tokens(twin_layers[split], k) for split in data)
+        probe = tagging.fit_probe(train_x, tags["train"], epochs=epochs, seed=seed)
+        figures["random_init"][str(k)] = tagging.accuracy_by_group(probe.predict(test_x), tags["test"], groups)["all"]
+    return figures
+
+
+def ner_figures(elmo, glove=None, seeds=NER_TAGGER["seeds"], max_epochs=NER_TAGGER["max_epochs"]):
+    """Entity F1 on Universal NER English-EWT test of BiLSTM taggers trained on dev
+    (``tagging.fit_tagger``), one per seed: GloVe + capitalisation, and the same + ELMo (learned
+    mix). {"glove": [F1 per seed], "glove_elmo": [...], "entities": test entities}."""
+    from . import tagging
+
+    data, layers, glove = _token_features(elmo, glove)
+    keep = {split: [i for i, s in enumerate(data[split]) if s.ner is not None] for split in data}
+    words = {split: [np.hstack([glove.embed_tokens(data[split][i].words), tagging.capitalisation(data[split][i].words)])
+                     for i in keep[split]] for split in data}
+    gold = {split: [data[split][i].ner for i in keep[split]] for split in data}
+    elmo_x = {split: [layers[split][i] for i in keep[split]] for split in data}
+    figures = {"glove": [], "glove_elmo": [],
+               "entities": sum(tag.startswith("B-") for sentence in gold["test"] for tag in sentence)}
+    for seed in range(seeds):
+        for name, use_elmo in (("glove", False), ("glove_elmo", True)):
+            tagger = tagging.fit_tagger(words["train"], gold["train"], elmo_x["train"] if use_elmo else None,
+                                        max_epochs=max_epochs, seed=seed)
+            predicted = tagger.predict(words["test"], elmo_x["test"] if use_elmo else None)
+            figures[name].append(tagging.entity_f1(gold["test"], predicted))
     return figures
