@@ -17,7 +17,7 @@ on token-level data (``datasets.load_tagged_sentences``), on vectors computed on
   slice of the training sentences, ELMo entering as a ``ScalarMix`` over precomputed layers,
   mapped to 32 dimensions and concatenated to the word vectors (the paper's "input" position;
   ``build_tagger`` has the options), scored with ``entity_f1``
-  (``seqeval``: exact spans, the CoNLL convention).
+  (exact spans, the CoNLL convention, as ``seqeval`` scores them).
 
 Everything is seeded (``seed``): the same inputs give the same numbers on the same machine;
 another CPU sums floats in another order and moves them by a little (the lessons print them as
@@ -186,12 +186,33 @@ def fit_probe(x, tags, epochs=20, batch_size=256, learning_rate=3e-3, l2=1e-5, m
 # Named entities: a BiLSTM tagger (Table 1's NER row, in small).
 
 
-def entity_f1(gold, predicted):
-    """Entity-level F1 of IOB2 tag sequences (a span counts only when its type and both ends are
-    right), as ``seqeval`` computes it for CoNLL."""
-    from seqeval.metrics import f1_score
+def entity_spans(tags):
+    """The entities of one IOB2 tag sequence as (type, start, end) with ``end`` exclusive, read as
+    CoNLL's conlleval reads them: an ``I-`` tag that does not continue an entity of its type starts
+    a new one (a tagger may predict ``O I-PER``)."""
+    spans, start, kind = [], None, None
+    for position, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, label = tag.partition("-")
+        continues = prefix == "I" and label == kind
+        if start is not None and not continues:
+            spans.append((kind, start, position))
+            start, kind = None, None
+        if prefix in ("B", "I") and not continues:
+            start, kind = position, label
+    return spans
 
-    return float(f1_score([list(g) for g in gold], [list(p) for p in predicted]))
+
+def entity_f1(gold, predicted):
+    """Entity-level F1 of IOB2 tag sequences, micro-averaged over all sentences: an entity counts
+    only when its type and both ends are right (the CoNLL convention; the tests check it against
+    ``seqeval``, which ships only as a source archive and so is not a dependency of the package)."""
+    gold_spans = {(i, *span) for i, tags in enumerate(gold) for span in entity_spans(tags)}
+    predicted_spans = {(i, *span) for i, tags in enumerate(predicted) for span in entity_spans(tags)}
+    found = len(gold_spans & predicted_spans)
+    if not found:
+        return 0.0
+    precision, recall = found / len(predicted_spans), found / len(gold_spans)
+    return 2 * precision * recall / (precision + recall)
 
 
 def _batches(lengths, batch_size, rng=None):

@@ -146,3 +146,17 @@ def test_card_ner_figures(shipped_elmo, card, monkeypatch):
         stored = np.array(card["ner"][row])
         spread = max(stored.std(ddof=1), tagging.standard_error(stored.mean(), live["entities"]))
         assert abs(live[row][0] - stored.mean()) <= 2 * spread, f"{row}: {live[row][0]:.3f} vs card {stored.mean():.3f} ± {2 * spread:.3f}"
+
+
+def test_entity_f1_scores_spans_as_seqeval_does():
+    """entity_f1 against the reference scorer, on random tag sequences, ill-formed ones included
+    ("O I-PER", "B-LOC I-PER"): conlleval's reading of IOB2."""
+    from seqeval.metrics import f1_score
+
+    rng = np.random.default_rng(0)
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
+    for _ in range(300):
+        gold = [[tags[k] for k in rng.integers(0, len(tags), rng.integers(1, 12))] for _ in range(rng.integers(1, 6))]
+        predicted = [[tags[k] for k in rng.integers(0, len(tags), len(g))] for g in gold]
+        assert tagging.entity_f1(gold, predicted) == pytest.approx(f1_score(gold, predicted), abs=1e-12)
+    assert tagging.entity_spans(["B-PER", "I-PER", "O", "I-LOC", "B-LOC"]) == [("PER", 0, 2), ("LOC", 3, 4), ("LOC", 4, 5)]
