@@ -14,7 +14,8 @@ and the tests that re-measure the model card, in a perturbed environment on this
 - with ``--threads N``, also N threads for TensorFlow's ops and for BLAS, which changes how the
   sums are split (slower; not run in CI).
 
-    python scripts/check_drift.py                      # every lesson, oneDNN flipped
+    python scripts/check_drift.py                      # every lesson but the slowest, oneDNN flipped
+    python scripts/check_drift.py --all                # every lesson
     python scripts/check_drift.py notebooks/03_*.ipynb # some lessons
     python scripts/check_drift.py --threads 1
 """
@@ -25,6 +26,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Left out by default, to keep CI's run short: lesson 07 trains 15 taggers (about 6 minutes).
+# Its numbers were checked under the same perturbation by hand: `check_drift.py --all`, or name it.
+SLOW_LESSONS = {"07_what_each_layer_knows.ipynb"}
 # the tests that compare re-measured figures with the stored model card
 CARD_TESTS = ["tests/test_shipped_model.py::test_context_matters_for_word_senses",
               "tests/test_shipped_model.py::test_start_state_figures"]
@@ -53,11 +57,13 @@ def perturbed_environment(threads=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("lessons", nargs="*", help="notebooks to run (default: every lesson)")
+    parser.add_argument("lessons", nargs="*", help="notebooks to run (default: every lesson but SLOW_LESSONS)")
+    parser.add_argument("--all", action="store_true", help="every lesson, the slow ones included")
     parser.add_argument("--threads", type=int, default=None, help="also run TensorFlow ops and BLAS on N threads")
     parser.add_argument("--no-card", action="store_true", help="leave out the model card's re-measurement tests")
     args = parser.parse_args(argv)
-    lessons = args.lessons or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    lessons = args.lessons or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")
+                                     if args.all or p.name not in SLOW_LESSONS)
     env, description = perturbed_environment(args.threads)
     print(f"check_drift: {len(lessons)} lesson(s){'' if args.no_card else ' and the model card tests'} "
           f"under {description}", flush=True)

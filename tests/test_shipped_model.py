@@ -86,7 +86,7 @@ def test_sentiment_curve(metrics):
     """The card's curve is re-measured by lesson 02 under nbval (its check cell compares every
     figure with metrics.json to two standard errors); here, the properties the course states about it."""
     curve = metrics["sentiment_curve"]
-    assert set(curve) == {"bag_of_words", "glove_average", "layer0", "elmo", "elmo_plus_bag_of_words"}
+    assert set(curve) == {"bag_of_words", "glove_average", "layer0", "elmo", "elmo_layers", "elmo_plus_bag_of_words"}
     for row, per_size in curve.items():
         assert sorted(int(n) for n in per_size) == list(quality.CURVE_SIZES), row
         assert per_size["2000"] > 0.6, f"{row} should be well above chance with 2,000 reviews"
