@@ -117,7 +117,7 @@ def test_environment_yml_pins_the_python_of_pyproject(repo_root):
 
 
 PACKAGE_DEPENDENCIES = {"course.txt", "tensorflow-pip.txt", "no-deps-hub.txt"}
-PACKAGE_EXTRAS = {"lab": "lab.txt", "dev": "dev.txt", "train": "general-text.txt"}
+PACKAGE_EXTRAS = {"lab": "lab.txt", "dev": "dev.txt", "train": "general-text.txt", "cluster": "cluster.txt"}
 
 
 def test_pyproject_declares_the_library_and_the_extras(repo_root, requirement_files):
