@@ -128,6 +128,14 @@ def _mix_penalty(mix, mix_l2):
     return lambda: mix_l2 * tf.reduce_sum(tf.square(mix.scalar_weights))
 
 
+
+def mix_weights(mix):
+    """softmax(w) of a ``ScalarMix``: the layer weights s_j of eq. 1 (None without a mix)."""
+    if mix is None:
+        return None
+    w = mix.scalar_weights.numpy()
+    return np.exp(w - w.max()) / np.exp(w - w.max()).sum()
+
 class Probe:
     """A fitted softmax probe: ``predict(x)`` gives tag strings; ``layer_weights`` the softmax-
     normalised mix weights s_j (None without a mix) and ``gamma`` the mix's scale."""
@@ -142,10 +150,7 @@ class Probe:
 
     @property
     def layer_weights(self):
-        if self.mix is None:
-            return None
-        w = self.mix.scalar_weights.numpy()
-        return np.exp(w - w.max()) / np.exp(w - w.max()).sum()
+        return mix_weights(self.mix)
 
     @property
     def gamma(self):
@@ -269,10 +274,7 @@ class Tagger:
 
     @property
     def layer_weights(self):
-        if self.mix is None:
-            return None
-        w = self.mix.scalar_weights.numpy()
-        return np.exp(w - w.max()) / np.exp(w - w.max()).sum()
+        return mix_weights(self.mix)
 
 
 def build_tagger(word_dim, n_tags, elmo_shape=None, units=64, dropout=0.5, mix="learned", mix_l2=1e-3,
